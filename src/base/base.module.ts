@@ -1,0 +1,37 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { IngestorsModule } from '../ingestors/ingestors.module.js';
+import { EhrUser } from './entities/ehr-user.entity.js';
+import { ProviderLink } from './entities/provider-link.entity.js';
+import { Provider } from './entities/provider.entity.js';
+import { SyncState } from './entities/sync-state.entity.js';
+import { LinkStatusService } from './link/link-status.service.js';
+import { LinkController } from './link/link.controller.js';
+import { PatientAccessService } from './patient-access.service.js';
+import { ProvidersController } from './providers/providers.controller.js';
+import { ProvidersService } from './providers/providers.service.js';
+import { EhrUserRepository } from './repositories/ehr-user.repository.js';
+import { ProviderLinkRepository } from './repositories/provider-link.repository.js';
+import { ProviderRepository } from './repositories/provider.repository.js';
+import { SyncStateRepository } from './repositories/sync-state.repository.js';
+import { SyncStatusService } from './sync/sync-status.service.js';
+import { SyncController } from './sync/sync.controller.js';
+import { SupportedProviderPipe } from './supported-provider.pipe.js';
+
+/** The clinical app's REST API under /api/base: providers, links and sync status. */
+@Module({
+  imports: [TypeOrmModule.forFeature([EhrUser, Provider, ProviderLink, SyncState]), IngestorsModule],
+  controllers: [ProvidersController, SyncController, LinkController],
+  providers: [
+    EhrUserRepository,
+    ProviderRepository,
+    ProviderLinkRepository,
+    SyncStateRepository,
+    PatientAccessService,
+    ProvidersService,
+    SyncStatusService,
+    LinkStatusService,
+    SupportedProviderPipe,
+  ],
+})
+export class BaseModule {}

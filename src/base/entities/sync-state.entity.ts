@@ -1,0 +1,51 @@
+import {
+  Column,
+  Entity,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+  type Relation,
+} from 'typeorm';
+import { ProviderLink } from './provider-link.entity.js';
+
+export const SYNC_STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
+export type SyncStatus = (typeof SYNC_STATUSES)[number];
+
+/** Bookkeeping of the last sync of one data type for one link: counts and times, never values. */
+@Entity({ name: 'sync_states' })
+@Unique('uq_sync_states_link_type', ['link', 'dataType'])
+export class SyncState {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_sync_states' })
+  id!: string;
+
+  @ManyToOne(() => ProviderLink, { nullable: false, onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'link_id', foreignKeyConstraintName: 'fk_sync_states_link' })
+  link!: Relation<ProviderLink>;
+
+  @Column({ name: 'link_id', type: 'integer' })
+  linkId!: number;
+
+  @Column({ name: 'data_type', type: 'varchar', length: 64 })
+  dataType!: string;
+
+  @Column({ type: 'varchar', length: 16, default: 'pending' })
+  status!: SyncStatus;
+
+  @Column({ name: 'last_attempt_at', type: 'timestamptz', nullable: true })
+  lastAttemptAt!: Date | null;
+
+  @Column({ name: 'last_success_at', type: 'timestamptz', nullable: true })
+  lastSuccessAt!: Date | null;
+
+  /** Records delivered by the last successful sync of this data type. */
+  @Column({ name: 'records_synced', type: 'integer', default: 0 })
+  recordsSynced!: number;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError!: string | null;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,22 @@
+import { Injectable } from '@nestjs/common';
+import { canActFor, type Principal } from '../common/auth/principal.js';
+import { NotFoundError } from '../common/errors/api-error.js';
+import type { EhrUser } from './entities/ehr-user.entity.js';
+import { EhrUserRepository } from './repositories/ehr-user.repository.js';
+
+/**
+ * The one place that turns a caller-supplied ehr_user_id into a user the caller may see. A patient asking about
+ * someone else gets exactly the answer an unknown user gets, so ids cannot be probed.
+ */
+@Injectable()
+export class PatientAccessService {
+  constructor(private readonly users: EhrUserRepository) {}
+
+  async visibleUser(principal: Principal, ehrUserId: string): Promise<EhrUser> {
+    const user = canActFor(principal, ehrUserId) ? await this.users.findByEhrUserId(ehrUserId) : null;
+    if (user === null) {
+      throw new NotFoundError(`User ${ehrUserId} not found`);
+    }
+    return user;
+  }
+}

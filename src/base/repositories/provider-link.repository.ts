@@ -1,0 +1,18 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Not, type Repository } from 'typeorm';
+import { ProviderLink } from '../entities/provider-link.entity.js';
+
+@Injectable()
+export class ProviderLinkRepository {
+  constructor(@InjectRepository(ProviderLink) private readonly repo: Repository<ProviderLink>) {}
+
+  /** The user's links that have not been revoked, with their provider, oldest first. */
+  findCurrentByUser(userId: string): Promise<ProviderLink[]> {
+    return this.repo.find({
+      where: { userId, status: Not('revoked') },
+      relations: { provider: true },
+      order: { linkedAt: 'ASC', id: 'ASC' },
+    });
+  }
+}

@@ -1,0 +1,95 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString } from 'class-validator';
+import { EhrUserIdField } from '../../../common/domain/ehr-user-id.js';
+import { ProviderDto } from '../../providers/dto/provider.dto.js';
+
+export class EhrUserQuery {
+  @EhrUserIdField()
+  ehr_user_id!: string;
+}
+
+export class SyncStatusQuery extends EhrUserQuery {
+  @ApiPropertyOptional({ example: 'withings', description: 'Limit the answer to one provider' })
+  @IsOptional()
+  @IsString()
+  provider?: string;
+}
+
+export class SyncErrorDto {
+  @ApiProperty({ example: 'heart_rate' })
+  data_type!: string;
+
+  @ApiProperty({ example: 'Provider API unavailable' })
+  message!: string;
+
+  @ApiProperty({ type: String, nullable: true, example: '2026-11-22T10:30:00.000Z' })
+  occurred_at!: string | null;
+}
+
+export const SYNC_SUMMARY_STATUSES = ['completed', 'failed', 'running', 'no_recent_sync'] as const;
+export type SyncSummaryStatus = (typeof SYNC_SUMMARY_STATUSES)[number];
+
+export class ProviderSyncSummaryDto {
+  @ApiProperty({ enum: SYNC_SUMMARY_STATUSES, example: 'completed' })
+  status!: SyncSummaryStatus;
+
+  @ApiProperty({ type: String, nullable: true, example: '2026-11-22T10:30:00.000Z' })
+  last_sync!: string | null;
+
+  @ApiProperty({ type: Number, nullable: true, example: 15 })
+  records_synced!: number | null;
+
+  @ApiProperty({ type: [SyncErrorDto] })
+  errors!: SyncErrorDto[];
+}
+
+export class SingleProviderSyncStatusDto extends ProviderSyncSummaryDto {
+  @ApiProperty({ example: 'user-12345' })
+  ehr_user_id!: string;
+
+  @ApiProperty({ example: 'withings' })
+  provider!: string;
+}
+
+export class AllProvidersSyncStatusDto {
+  @ApiProperty({ example: 'user-12345' })
+  ehr_user_id!: string;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { $ref: '#/components/schemas/ProviderSyncSummaryDto' },
+    example: {
+      withings: { status: 'completed', last_sync: '2026-11-22T10:30:00.000Z', records_synced: 15, errors: [] },
+      fitbit: { status: 'no_recent_sync', last_sync: null, records_synced: null, errors: [] },
+    },
+  })
+  providers!: Record<string, ProviderSyncSummaryDto>;
+}
+
+export class ConnectedProviderDto {
+  @ApiProperty({ example: 1, description: 'Link id' })
+  id!: number;
+
+  @ApiProperty({ type: ProviderDto })
+  provider!: ProviderDto;
+
+  @ApiProperty({ example: 'withings-user-67890' })
+  external_user_id!: string;
+
+  @ApiProperty({ example: 'active', enum: ['active', 'needs_reauth'] })
+  status!: string;
+
+  @ApiProperty({ example: '2026-11-20T12:34:56.000Z' })
+  linked_at!: string;
+}
+
+export class ConnectedProvidersDto {
+  @ApiProperty({ example: 'user-12345' })
+  ehr_user_id!: string;
+
+  @ApiProperty({ type: [ConnectedProviderDto] })
+  connected_providers!: ConnectedProviderDto[];
+
+  @ApiProperty({ example: 1 })
+  total_providers!: number;
+}

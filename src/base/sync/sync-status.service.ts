@@ -1,0 +1,103 @@
+import { Injectable } from '@nestjs/common';
+import type { Principal } from '../../common/auth/principal.js';
+import { ProviderRegistry } from '../../ingestors/registry/provider-registry.js';
+import type { ProviderLink } from '../entities/provider-link.entity.js';
+import type { SyncState } from '../entities/sync-state.entity.js';
+import { PatientAccessService } from '../patient-access.service.js';
+import { toProviderDto } from '../providers/dto/provider.dto.js';
+import { ProviderLinkRepository } from '../repositories/provider-link.repository.js';
+import { SyncStateRepository } from '../repositories/sync-state.repository.js';
+import type {
+  AllProvidersSyncStatusDto,
+  ConnectedProvidersDto,
+  ProviderSyncSummaryDto,
+  SingleProviderSyncStatusDto,
+  SyncSummaryStatus,
+} from './dto/sync.dto.js';
+
+const NO_RECENT_SYNC: ProviderSyncSummaryDto = {
+  status: 'no_recent_sync',
+  last_sync: null,
+  records_synced: null,
+  errors: [],
+};
+
+/**
+ * Folds the per-data-type SyncState rows of one link into the spec's per-provider summary: the newest success,
+ * the records the latest syncs delivered, and the data types whose last attempt failed.
+ */
+export function summarize(states: readonly SyncState[]): ProviderSyncSummaryDto {
+  if (states.length === 0) {
+    return NO_RECENT_SYNC;
+  }
+  const failed = states.filter((s) => s.status === 'failed');
+  const lastSuccess = states.reduce<Date | null>(
+    (latest, s) => (s.lastSuccessAt !== null && (latest === null || s.lastSuccessAt > latest) ? s.lastSuccessAt : latest),
+    null,
+  );
+  let status: SyncSummaryStatus;
+  if (states.some((s) => s.status === 'running' || s.status === 'pending')) {
+    status = 'running';
+  } else if (failed.length > 0) {
+    status = 'failed';
+  } else {
+    status = lastSuccess === null ? 'no_recent_sync' : 'completed';
+  }
+  return {
+    status,
+    last_sync: lastSuccess?.toISOString() ?? null,
+    records_synced: lastSuccess === null ? null : states.reduce((sum, s) => sum + s.recordsSynced, 0),
+    errors: failed.map((s) => ({
+      data_type: s.dataType,
+      message: s.lastError ?? 'Sync failed',
+      occurred_at: s.lastAttemptAt?.toISOString() ?? null,
+    })),
+  };
+}
+
+@Injectable()
+export class SyncStatusService {
+  constructor(
+    private readonly access: PatientAccessService,
+    private readonly links: ProviderLinkRepository,
+    private readonly states: SyncStateRepository,
+    private readonly registry: ProviderRegistry,
+  ) {}
+
+  async status(
+    principal: Principal,
+    ehrUserId: string,
+    provider: string | undefined,
+  ): Promise<SingleProviderSyncStatusDto | AllProvidersSyncStatusDto> {
+    const user = await this.access.visibleUser(principal, ehrUserId);
+    const links = await this.links.findCurrentByUser(user.id);
+    const states = await this.states.findByLinks(links.map((l) => l.id));
+    const summaryFor = (type: string): ProviderSyncSummaryDto => {
+      const link = links.find((l) => l.provider.providerType === type);
+      return link === undefined ? NO_RECENT_SYNC : summarize(states.filter((s) => s.linkId === link.id));
+    };
+    if (provider !== undefined) {
+      return { ehr_user_id: ehrUserId, provider, ...summaryFor(provider) };
+    }
+    return {
+      ehr_user_id: ehrUserId,
+      providers: Object.fromEntries(this.registry.types.map((type) => [type, summaryFor(type)])),
+    };
+  }
+
+  async connectedProviders(principal: Principal, ehrUserId: string): Promise<ConnectedProvidersDto> {
+    const user = await this.access.visibleUser(principal, ehrUserId);
+    const links = await this.links.findCurrentByUser(user.id);
+    return {
+      ehr_user_id: ehrUserId,
+      connected_providers: links.map((l: ProviderLink) => ({
+        id: l.id,
+        provider: toProviderDto(l.provider),
+        external_user_id: l.externalUserId,
+        status: l.status,
+        linked_at: l.linkedAt.toISOString(),
+      })),
+      total_providers: links.length,
+    };
+  }
+}

@@ -1,0 +1,52 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { CurrentPrincipal } from '../../common/auth/auth.decorators.js';
+import type { Principal } from '../../common/auth/principal.js';
+import { ApiErrorResponses } from '../../common/errors/api-error.docs.js';
+import { RateLimit } from '../../common/rate-limit/rate-limit.decorator.js';
+import { SupportedProviderPipe } from '../supported-provider.pipe.js';
+import {
+  AllProvidersSyncStatusDto,
+  ConnectedProvidersDto,
+  EhrUserQuery,
+  ProviderSyncSummaryDto,
+  SingleProviderSyncStatusDto,
+  SyncStatusQuery,
+} from './dto/sync.dto.js';
+import { SyncStatusService } from './sync-status.service.js';
+
+@ApiTags('sync')
+@ApiBearerAuth()
+@ApiExtraModels(SingleProviderSyncStatusDto, AllProvidersSyncStatusDto, ProviderSyncSummaryDto)
+@RateLimit('user_sync_status')
+@Controller('api/base/sync')
+export class SyncController {
+  constructor(private readonly sync: SyncStatusService) {}
+
+  @Get('status')
+  @ApiOperation({ summary: "A patient's sync status, for one provider or all of them" })
+  @ApiOkResponse({
+    schema: {
+      oneOf: [
+        { $ref: getSchemaPath(SingleProviderSyncStatusDto) },
+        { $ref: getSchemaPath(AllProvidersSyncStatusDto) },
+      ],
+    },
+  })
+  @ApiErrorResponses(400, 401, 404)
+  status(
+    @Query() query: SyncStatusQuery,
+    @Query('provider', SupportedProviderPipe) provider: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<SingleProviderSyncStatusDto | AllProvidersSyncStatusDto> {
+    return this.sync.status(principal, query.ehr_user_id, provider);
+  }
+
+  @Get('providers')
+  @ApiOperation({ summary: "The providers a patient is connected to" })
+  @ApiOkResponse({ type: ConnectedProvidersDto })
+  @ApiErrorResponses(400, 401, 404)
+  providers(@Query() query: EhrUserQuery, @CurrentPrincipal() principal: Principal): Promise<ConnectedProvidersDto> {
+    return this.sync.connectedProviders(principal, query.ehr_user_id);
+  }
+}

@@ -1,0 +1,19 @@
+import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
+import type { Principal } from './principal.js';
+
+export const IS_PUBLIC = 'ohe:isPublic';
+
+/** Marks a route (or controller) as open to anonymous callers: provider info, probes, webhooks. */
+export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUBLIC, true);
+
+export type AuthenticatedRequest = Request & { principal?: Principal };
+
+/** The caller the AuthGuard established; only on non-public routes. */
+export const CurrentPrincipal = createParamDecorator((_data: unknown, ctx: ExecutionContext): Principal => {
+  const principal = ctx.switchToHttp().getRequest<AuthenticatedRequest>().principal;
+  if (principal === undefined) {
+    throw new Error('CurrentPrincipal used on a route without authentication');
+  }
+  return principal;
+});

@@ -1,0 +1,82 @@
+import { Injectable } from '@nestjs/common';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { AppConfig, type OidcConfig } from '../../config/app-config.js';
+import type { Principal } from './principal.js';
+
+type KeySet = ReturnType<typeof createRemoteJWKSet>;
+
+function scopesOf(payload: JWTPayload): string[] {
+  const scope = payload['scope'] ?? payload['scp'];
+  if (typeof scope === 'string') {
+    return scope.split(' ');
+  }
+  return Array.isArray(scope) ? scope.filter((s): s is string => typeof s === 'string') : [];
+}
+
+/**
+ * Verifies bearer JWTs from the configured OIDC issuer against its JWKS (signature, allowed algorithms,
+ * issuer, audience, expiry). The JWKS is fetched lazily and cached by jose, which also refetches on unknown kids.
+ */
+@Injectable()
+export class JwtVerifierService {
+  private keySet: Promise<KeySet> | undefined;
+
+  constructor(private readonly config: AppConfig) {}
+
+  get enabled(): boolean {
+    return this.config.oidc !== undefined;
+  }
+
+  /** The principal for a valid token; undefined for any invalid, expired or foreign token. */
+  async verify(token: string): Promise<Principal | undefined> {
+    const oidc = this.config.oidc;
+    if (oidc === undefined) {
+      return undefined;
+    }
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, await this.jwks(oidc), {
+        issuer: oidc.issuer,
+        ...(oidc.audience === undefined ? {} : { audience: oidc.audience }),
+        algorithms: [...oidc.algorithms],
+        clockTolerance: 30,
+        requiredClaims: ['exp'],
+      }));
+    } catch (err) {
+      if (err instanceof joseErrors.JOSEError) {
+        return undefined;
+      }
+      throw err;
+    }
+    const subject = typeof payload.sub === 'string' ? payload.sub : 'unknown';
+    if (scopesOf(payload).includes(oidc.serviceScope)) {
+      return { role: 'service', subject: `jwt:${subject}`, ehrUserId: undefined, via: 'jwt' };
+    }
+    const user = payload[oidc.userClaim];
+    if (typeof user !== 'string' || user === '') {
+      return undefined;
+    }
+    return { role: 'patient', subject: `jwt:${subject}`, ehrUserId: user, via: 'jwt' };
+  }
+
+  private jwks(oidc: OidcConfig): Promise<KeySet> {
+    this.keySet ??= this.resolveJwksUrl(oidc).then((url) => createRemoteJWKSet(new URL(url)));
+    // A failed discovery must not be cached forever.
+    this.keySet.catch(() => (this.keySet = undefined));
+    return this.keySet;
+  }
+
+  private async resolveJwksUrl(oidc: OidcConfig): Promise<string> {
+    if (oidc.jwksUrl !== undefined) {
+      return oidc.jwksUrl;
+    }
+    const res = await fetch(`${oidc.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`, {
+      signal: AbortSignal.timeout(5000),
+    });
+    const doc = (await res.json()) as { jwks_uri?: unknown };
+    if (!res.ok || typeof doc.jwks_uri !== 'string') {
+      throw new Error(`OIDC discovery at ${oidc.issuer} gave no jwks_uri`);
+    }
+    return doc.jwks_uri;
+  }
+}

@@ -1,0 +1,39 @@
+/** Every BullMQ queue of the service. Producers and processors refer to queues only through this enum. */
+export enum QueueName {
+  /** One job per accepted webhook notification (inbox row id). */
+  Notifications = 'notifications',
+  /** Health-data syncs of one provider link over one window. */
+  UserSync = 'user-sync',
+  /** Device and DeviceAssociation syncs of one provider link. */
+  DeviceSync = 'device-sync',
+}
+
+export const ALL_QUEUES: readonly QueueName[] = Object.values(QueueName);
+
+export type SyncStrategy = 'realtime' | 'incremental' | 'initial' | 'nightly';
+
+/**
+ * Job payloads, per queue. They carry ids and time windows only: a job never holds a health value, because
+ * BullMQ stores job data in clear text in Redis. A retry re-fetches from the provider.
+ */
+export interface JobDataByQueue {
+  [QueueName.Notifications]: { readonly inboxId: string; readonly requestId?: string };
+  [QueueName.UserSync]: {
+    readonly linkId: number;
+    readonly strategy: SyncStrategy;
+    readonly dataTypes?: readonly string[];
+    /** ISO-8601 instants bounding the window to fetch; absent means "derive from SyncState". */
+    readonly windowStart?: string;
+    readonly windowEnd?: string;
+    readonly requestId?: string;
+  };
+  [QueueName.DeviceSync]: { readonly linkId: number; readonly requestId?: string };
+}
+
+/** BullMQ priorities: a lower number runs first. */
+export const PRIORITY: Readonly<Record<SyncStrategy, number>> = {
+  realtime: 1,
+  incremental: 3,
+  initial: 4,
+  nightly: 5,
+};

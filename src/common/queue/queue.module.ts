@@ -1,0 +1,37 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Global, Module } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config.js';
+import { ALL_QUEUES } from './queue-names.js';
+
+const THIRTY_DAYS_S = 30 * 24 * 3600;
+
+/**
+ * BullMQ on REDIS_URL, with every queue of QueueName registered once. Processors live in the modules that own
+ * the work and are only bound in processes that run workers (ROLE=all|worker).
+ */
+@Global()
+@Module({
+  imports: [
+    BullModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        connection: {
+          url: config.redisUrl,
+          // Workers block on Redis; BullMQ requires unlimited retries per request for them.
+          maxRetriesPerRequest: null,
+        },
+        prefix: `${config.redisKeyPrefix}:bull`,
+        defaultJobOptions: {
+          attempts: 5,
+          backoff: { type: 'exponential', delay: 5000, jitter: 0.5 },
+          removeOnComplete: { age: 24 * 3600, count: 10_000 },
+          // The failed set is the dead-letter queue: keep it a month for inspection and replay.
+          removeOnFail: { age: THIRTY_DAYS_S },
+        },
+      }),
+    }),
+    BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
+  ],
+  exports: [BullModule],
+})
+export class QueueModule {}

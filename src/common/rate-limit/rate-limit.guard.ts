@@ -1,0 +1,98 @@
+import { Inject, Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ThrottlerStorage } from '@nestjs/throttler';
+import type { Response } from 'express';
+import { AppConfig } from '../../config/app-config.js';
+import type { AuthenticatedRequest } from '../auth/auth.decorators.js';
+import { RateLimitError } from '../errors/api-error.js';
+import { RATE_LIMIT_POLICY, type RateLimitPolicy } from './rate-limit.decorator.js';
+
+const WINDOW_MS = 60_000;
+
+function firstString(value: unknown): string | undefined {
+  if (typeof value === 'string' && value !== '') {
+    return value;
+  }
+  return Array.isArray(value) ? firstString(value[0]) : undefined;
+}
+
+/**
+ * Enforces the spec's per-category limits with counters in Redis and sets X-RateLimit-Limit, -Remaining and
+ * -Reset (epoch seconds) on every limited response. When Redis is unreachable the request is let through:
+ * refusing all traffic because a counter store is down would turn a Redis blip into an outage.
+ */
+@Injectable()
+export class RateLimitGuard implements CanActivate {
+  private readonly logger = new Logger('RateLimit');
+
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(ThrottlerStorage) private readonly storage: ThrottlerStorage,
+    private readonly config: AppConfig,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const policy = this.reflector.getAllAndOverride<RateLimitPolicy | undefined>(RATE_LIMIT_POLICY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (policy === undefined) {
+      return true;
+    }
+    const http = context.switchToHttp();
+    const req = http.getRequest<AuthenticatedRequest>();
+    const res = http.getResponse<Response>();
+    const limit = this.limitOf(policy);
+
+    let record;
+    try {
+      record = await this.storage.increment(this.trackerOf(policy, req), WINDOW_MS, limit, WINDOW_MS, policy);
+    } catch (err) {
+      this.logger.warn({ err }, 'rate-limit store unavailable; request allowed');
+      return true;
+    }
+    const resetAt = Math.ceil(Date.now() / 1000) + record.timeToExpire;
+    res.setHeader('X-RateLimit-Limit', String(limit));
+    res.setHeader('X-RateLimit-Remaining', String(Math.max(0, limit - record.totalHits)));
+    res.setHeader('X-RateLimit-Reset', String(resetAt));
+    if (record.isBlocked) {
+      throw new RateLimitError(limit, WINDOW_MS / 1000, record.timeToBlockExpire);
+    }
+    return true;
+  }
+
+  private limitOf(policy: RateLimitPolicy): number {
+    const limits = this.config.rateLimits;
+    switch (policy) {
+      case 'provider_info':
+        return limits.providerInfo;
+      case 'user_sync_status':
+        return limits.userSyncStatus;
+      case 'device_sync':
+        return limits.deviceSync;
+      case 'webhooks':
+        return limits.webhooks;
+    }
+  }
+
+  /**
+   * Provider info is limited per client address, webhooks per provider, and user routes per patient: a
+   * service principal acting for many patients gets a budget per patient, not one shared budget.
+   */
+  private trackerOf(policy: RateLimitPolicy, req: AuthenticatedRequest): string {
+    switch (policy) {
+      case 'provider_info':
+        return `ip:${req.ip ?? 'unknown'}`;
+      case 'webhooks':
+        return `provider:${firstString(req.params['provider']) ?? req.path.split('/').filter(Boolean)[1] ?? 'unknown'}`;
+      case 'user_sync_status':
+      case 'device_sync': {
+        const body: unknown = req.body;
+        const target =
+          firstString(req.query['ehr_user_id']) ??
+          (typeof body === 'object' && body !== null && 'ehr_user_id' in body ? firstString(body.ehr_user_id) : undefined);
+        return `user:${target ?? req.principal?.subject ?? `ip:${req.ip ?? 'unknown'}`}`;
+      }
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import { RedisService } from '../redis/redis.service.js';
+
+// Fixed window: the first hit of a window sets its expiry; returns [hits, ms left in the window].
+const INCREMENT_SCRIPT = `
+local hits = redis.call('INCR', KEYS[1])
+if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {hits, ttl}
+`;
+
+export interface ThrottlerRecord {
+  totalHits: number;
+  timeToExpire: number;
+  isBlocked: boolean;
+  timeToBlockExpire: number;
+}
+
+/**
+ * Throttler counters in Redis, so a limit holds across every instance of the service. Times are returned in
+ * seconds, as @nestjs/throttler expects.
+ */
+@Injectable()
+export class RedisThrottlerStorage implements ThrottlerStorage {
+  constructor(private readonly redis: RedisService) {}
+
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    _blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerRecord> {
+    const redisKey = this.redis.key('rl', throttlerName, key);
+    const [hits, pttl] = (await this.redis.client.eval(INCREMENT_SCRIPT, 1, redisKey, String(ttl))) as [
+      number,
+      number,
+    ];
+    const secondsLeft = Math.max(1, Math.ceil(pttl / 1000));
+    const isBlocked = hits > limit;
+    return { totalHits: hits, timeToExpire: secondsLeft, isBlocked, timeToBlockExpire: isBlocked ? secondsLeft : 0 };
+  }
+}

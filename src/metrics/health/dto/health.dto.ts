@@ -1,0 +1,59 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class ComponentHealthDto {
+  @ApiProperty({ enum: ['healthy', 'unhealthy'], example: 'healthy' })
+  status!: 'healthy' | 'unhealthy';
+
+  @ApiPropertyOptional({ example: 2.5 })
+  response_time_ms?: number;
+
+  @ApiPropertyOptional({ example: 'Connection refused' })
+  error?: string;
+
+  @ApiPropertyOptional({
+    description: 'Job counts per queue (queue check only)',
+    example: { notifications: { waiting: 0, active: 0, delayed: 0, failed: 0 } },
+  })
+  queues?: Record<string, Record<string, number>>;
+}
+
+export class HealthChecksDto {
+  @ApiProperty({ type: ComponentHealthDto })
+  database!: ComponentHealthDto;
+
+  @ApiProperty({ type: ComponentHealthDto })
+  redis!: ComponentHealthDto;
+
+  @ApiProperty({ type: ComponentHealthDto })
+  queue!: ComponentHealthDto;
+}
+
+export class HealthDto {
+  @ApiProperty({ enum: ['healthy', 'unhealthy'], example: 'healthy' })
+  status!: 'healthy' | 'unhealthy';
+
+  @ApiProperty({ example: 1733928600, description: 'Unix time, seconds' })
+  timestamp!: number;
+
+  @ApiProperty({ type: HealthChecksDto })
+  checks!: HealthChecksDto;
+
+  @ApiProperty({ example: 5.5 })
+  response_time_ms!: number;
+}
+
+export class ReadinessDto {
+  @ApiProperty({ example: true })
+  ready!: boolean;
+
+  @ApiProperty({ example: { database: true, redis: true } })
+  checks!: { database: boolean; redis: boolean };
+}
+
+export class LivenessDto {
+  @ApiProperty({ example: true })
+  alive!: true;
+
+  @ApiProperty({ example: 1733928600, description: 'Unix time, seconds' })
+  timestamp!: number;
+}

@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+
+/**
+ * Pure NormalizedRecord -> FHIR R5 mappings. The transformers themselves are plain functions with no DI; this
+ * module only exists so the module graph mirrors the service's parts. Filled by the FHIR work.
+ */
+@Module({})
+export class TransformersModule {}

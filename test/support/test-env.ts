@@ -1,0 +1,12 @@
+/**
+ * Where the tests find Postgres and Redis. The defaults are the servers every development and CI machine runs;
+ * TEST_PG_URL / TEST_REDIS_URL point elsewhere.
+ */
+export const ADMIN_DATABASE_URL = process.env['TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const TEST_REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+export function databaseUrlFor(dbName: string): string {
+  const url = new URL(ADMIN_DATABASE_URL);
+  url.pathname = `/${dbName}`;
+  return url.toString();
+}
