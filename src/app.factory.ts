@@ -19,7 +19,7 @@ function setupSwagger(app: INestApplication): void {
     new DocumentBuilder()
       .setTitle('Open Health Exchange')
       .setDescription(
-        'Links patients\' wearable accounts (Withings; Fitbit through the Google Health API) and delivers their ' +
+        "Links patients' wearable accounts (Withings; Fitbit through the Google Health API) and delivers their " +
           'data to FHIR R5 servers. Send `Accept: application/json; version=1`; user routes need a bearer JWT ' +
           'or API key.',
       )
@@ -34,6 +34,8 @@ function setupSwagger(app: INestApplication): void {
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bufferLogs: true,
+    // Start-up failures are thrown to the caller (main.ts prints them) instead of aborting the process.
+    abortOnError: false,
     rawBody: true,
     bodyParser: false,
   });

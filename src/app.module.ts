@@ -1,4 +1,10 @@
-import { Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import {
+  Module,
+  RequestMethod,
+  type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
+} from '@nestjs/common';
 import { BaseModule } from './base/base.module.js';
 import { AuthModule } from './common/auth/auth.module.js';
 import { AcceptVersionMiddleware } from './common/http/accept-version.middleware.js';

@@ -42,8 +42,12 @@ async function bootstrap(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => {
+    stop('SIGTERM');
+  });
+  process.once('SIGINT', () => {
+    stop('SIGINT');
+  });
 
   await app.listen(config.port, config.host);
   logger.log(`Open Health Exchange listening on ${config.host}:${config.port} (role ${config.role})`);

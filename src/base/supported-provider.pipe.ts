@@ -17,7 +17,9 @@ export class SupportedProviderPipe implements PipeTransform<unknown, string | un
     const supported = this.registry.types;
     throw new ValidationError(
       {
-        provider: [`Invalid choice: '${String(value)}'. Supported providers: ${supported.join(', ')}.`],
+        provider: [
+          `Invalid choice: '${typeof value === 'string' ? value : typeof value}'. Supported providers: ${supported.join(', ')}.`,
+        ],
         supported_providers: supported,
       },
       'Unsupported provider',

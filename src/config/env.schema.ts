@@ -75,7 +75,7 @@ export class EnvironmentVariables {
   AUTH_MODE: (typeof AUTH_MODES)[number] = 'bearer';
 
   @IsOptional()
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   OIDC_ISSUER?: string;
 
   @IsOptional()
@@ -84,7 +84,7 @@ export class EnvironmentVariables {
   OIDC_AUDIENCE?: string;
 
   @IsOptional()
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   OIDC_JWKS_URL?: string;
 
   @IsString()
@@ -123,7 +123,7 @@ export class EnvironmentVariables {
   TRUST_PROXY = false;
 
   @IsOptional()
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   PUBLIC_BASE_URL?: string;
 
   @Transform(toInt)

@@ -8,7 +8,7 @@ import { runMigrations } from './migrator.js';
  * Migration commands that need only DATABASE_URL: `run`, `revert`, `show`.
  * Usage: node dist/src/database/cli.js <run|revert|show>
  */
-async function main(command: string | undefined): Promise<number> {
+async function main(command = ''): Promise<number> {
   loadDotEnv();
   const url = process.env['DATABASE_URL'];
   if (url === undefined || !/^postgres(ql)?:\/\//.test(url)) {
@@ -21,7 +21,9 @@ async function main(command: string | undefined): Promise<number> {
     switch (command) {
       case 'run': {
         const done = await runMigrations(dataSource);
-        console.log(done.length === 0 ? 'No pending migrations.' : `Applied: ${done.map((m) => m.name).join(', ')}`);
+        console.log(
+          done.length === 0 ? 'No pending migrations.' : `Applied: ${done.map((m) => m.name).join(', ')}`,
+        );
         return 0;
       }
       case 'revert':

@@ -10,7 +10,11 @@ export interface SyncSchedule {
 }
 
 export const SYNC_SCHEDULES: readonly SyncSchedule[] = [
-  { key: 'nightly', cron: '0 3 * * *', description: 'Nightly reconciliation of every active link at 03:00 UTC' },
+  {
+    key: 'nightly',
+    cron: '0 3 * * *',
+    description: 'Nightly reconciliation of every active link at 03:00 UTC',
+  },
   { key: 'daily', cron: '0 6 * * *', description: 'Daily at 06:00 UTC' },
   { key: 'weekly', cron: '0 6 * * 0', description: 'Weekly on Sundays at 06:00 UTC' },
 ];

@@ -21,7 +21,8 @@ import { METRIC } from './metric-names.js';
 
 // Default process metrics live in prom-client's global registry; registering them twice in one process
 // (several app instances in a test run) would throw.
-const defaultMetricsRegistered = (): boolean => register.getSingleMetric('process_cpu_user_seconds_total') !== undefined;
+const defaultMetricsRegistered = (): boolean =>
+  register.getSingleMetric('process_cpu_user_seconds_total') !== undefined;
 
 /** Prometheus metrics, Terminus health indicators and the /api/metrics probes. */
 @Module({

@@ -59,7 +59,13 @@ describe('providers API', () => {
 
     for (const id of ['999999', 'abc', '1.5']) {
       const res = await t.http().get(`/api/base/providers/${id}/`).expect(404);
-      expect(Object.keys(res.body).sort()).toEqual(['details', 'error', 'message', 'request_id', 'timestamp']);
+      expect(Object.keys(res.body).sort()).toEqual([
+        'details',
+        'error',
+        'message',
+        'request_id',
+        'timestamp',
+      ]);
       expect(res.body.error).toBe('not_found');
     }
   });
@@ -72,7 +78,10 @@ describe('providers API', () => {
     );
     expect(res.body.provider_data_types.fitbit).toContain('resting_heart_rate');
     expect(res.body.provider_data_types.withings).not.toContain('resting_heart_rate');
-    expect(res.body.webhook_endpoints).toEqual({ withings: '/webhooks/withings/', fitbit: '/webhooks/fitbit/' });
+    expect(res.body.webhook_endpoints).toEqual({
+      withings: '/webhooks/withings/',
+      fitbit: '/webhooks/fitbit/',
+    });
     expect(res.body.sync_frequencies).toMatchObject({
       real_time: 'Webhook-triggered (immediate)',
       daily: 'Daily at 06:00 UTC',

@@ -13,7 +13,9 @@ export class LinkStatusService {
 
   async status(principal: Principal, ehrUserId: string, provider: string): Promise<LinkStatusDto> {
     const user = await this.access.visibleUser(principal, ehrUserId);
-    const links = (await this.links.findCurrentByUser(user.id)).filter((l) => l.provider.providerType === provider);
+    const links = (await this.links.findCurrentByUser(user.id)).filter(
+      (l) => l.provider.providerType === provider,
+    );
     return {
       ehr_user_id: ehrUserId,
       provider,

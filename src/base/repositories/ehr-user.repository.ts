@@ -13,12 +13,7 @@ export class EhrUserRepository {
 
   /** Returns the user, creating it on first sight; safe under concurrent calls for the same id. */
   async upsert(ehrUserId: string): Promise<EhrUser> {
-    await this.repo
-      .createQueryBuilder()
-      .insert()
-      .values({ ehrUserId })
-      .orIgnore()
-      .execute();
+    await this.repo.createQueryBuilder().insert().values({ ehrUserId }).orIgnore().execute();
     return this.repo.findOneOrFail({ where: { ehrUserId } });
   }
 }

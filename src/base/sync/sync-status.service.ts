@@ -32,7 +32,8 @@ export function summarize(states: readonly SyncState[]): ProviderSyncSummaryDto 
   }
   const failed = states.filter((s) => s.status === 'failed');
   const lastSuccess = states.reduce<Date | null>(
-    (latest, s) => (s.lastSuccessAt !== null && (latest === null || s.lastSuccessAt > latest) ? s.lastSuccessAt : latest),
+    (latest, s) =>
+      s.lastSuccessAt !== null && (latest === null || s.lastSuccessAt > latest) ? s.lastSuccessAt : latest,
     null,
   );
   let status: SyncSummaryStatus;

@@ -1,5 +1,12 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { CurrentPrincipal } from '../../common/auth/auth.decorators.js';
 import type { Principal } from '../../common/auth/principal.js';
 import { ApiErrorResponses } from '../../common/errors/api-error.docs.js';
@@ -43,10 +50,13 @@ export class SyncController {
   }
 
   @Get('providers')
-  @ApiOperation({ summary: "The providers a patient is connected to" })
+  @ApiOperation({ summary: 'The providers a patient is connected to' })
   @ApiOkResponse({ type: ConnectedProvidersDto })
   @ApiErrorResponses(400, 401, 404)
-  providers(@Query() query: EhrUserQuery, @CurrentPrincipal() principal: Principal): Promise<ConnectedProvidersDto> {
+  providers(
+    @Query() query: EhrUserQuery,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ConnectedProvidersDto> {
     return this.sync.connectedProviders(principal, query.ehr_user_id);
   }
 }

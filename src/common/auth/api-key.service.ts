@@ -54,8 +54,15 @@ export class ApiKeyService {
       return undefined;
     }
     if (row.lastUsedAt === null || now.getTime() - row.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
-      this.keys.touch(row.id, now).catch((err: unknown) => this.logger.warn({ err }, 'could not record key use'));
+      this.keys.touch(row.id, now).catch((err: unknown) => {
+        this.logger.warn({ err }, 'could not record key use');
+      });
     }
-    return { role: row.role, subject: `api_key:${row.id}`, ehrUserId: row.ehrUserId ?? undefined, via: 'api_key' };
+    return {
+      role: row.role,
+      subject: `api_key:${row.id}`,
+      ehrUserId: row.ehrUserId ?? undefined,
+      via: 'api_key',
+    };
   }
 }

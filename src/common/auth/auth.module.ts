@@ -12,7 +12,12 @@ import { JwtVerifierService } from './jwt-verifier.service.js';
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([ApiKey])],
-  providers: [ApiKeyRepository, ApiKeyService, JwtVerifierService, { provide: APP_GUARD, useClass: AuthGuard }],
+  providers: [
+    ApiKeyRepository,
+    ApiKeyService,
+    JwtVerifierService,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
   exports: [ApiKeyService],
 })
 export class AuthModule implements OnModuleInit {

@@ -10,7 +10,11 @@ export const REQUIRED_MESSAGE = 'This field is required.';
 /** Property decorator for a required ehr_user_id in a query or body DTO. */
 export function EhrUserIdField(): PropertyDecorator {
   return applyDecorators(
-    ApiProperty({ example: 'user-12345', description: "The EHR's user id", pattern: EHR_USER_ID_PATTERN.source }),
+    ApiProperty({
+      example: 'user-12345',
+      description: "The EHR's user id",
+      pattern: EHR_USER_ID_PATTERN.source,
+    }),
     IsDefined({ message: REQUIRED_MESSAGE }),
     IsString({ message: 'Must be a string.' }),
     Matches(EHR_USER_ID_PATTERN, {

@@ -1,4 +1,11 @@
-import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import {
+  Catch,
+  HttpException,
+  HttpStatus,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ApiError, type ErrorBody, type ErrorDetails } from './api-error.js';
 import { requestIdOf } from '../http/request-id.js';
@@ -63,6 +70,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
       status = exception.getStatus();
       ({ code, details, headers, extra } = exception);
       message = exception.message;
+    } else if (exception instanceof HttpException && exception.cause instanceof SyntaxError) {
+      // The parser's own message quotes the body, which may carry health data: never echo it.
+      status = HttpStatus.BAD_REQUEST;
+      code = 'bad_request';
+      message = 'Malformed request body';
     } else if (exception instanceof HttpException) {
       status = exception.getStatus();
       code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'bad_request');

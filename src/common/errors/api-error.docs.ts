@@ -8,7 +8,11 @@ export class ErrorBodyDto {
   @ApiProperty({ example: 'Invalid request data' })
   message!: string;
 
-  @ApiProperty({ example: { ehr_user_id: ['This field is required.'] }, type: 'object', additionalProperties: true })
+  @ApiProperty({
+    example: { ehr_user_id: ['This field is required.'] },
+    type: 'object',
+    additionalProperties: true,
+  })
   details!: Record<string, unknown>;
 
   @ApiProperty({ example: '2026-11-22T10:30:00.000Z' })

@@ -11,9 +11,12 @@ export function requestedVersion(accept: string | undefined): string | undefined
   }
   for (const mediaRange of accept.split(',')) {
     for (const param of mediaRange.split(';').slice(1)) {
-      const [key, value] = param.split('=').map((s) => s.trim());
-      if (key?.toLowerCase() === 'version' && value !== undefined) {
-        return value.replace(/^"(.*)"$/, '$1');
+      const eq = param.indexOf('=');
+      if (eq > 0 && param.slice(0, eq).trim().toLowerCase() === 'version') {
+        return param
+          .slice(eq + 1)
+          .trim()
+          .replace(/^"(.*)"$/, '$1');
       }
     }
   }

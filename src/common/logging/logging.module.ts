@@ -5,7 +5,12 @@ import { AppConfig } from '../../config/app-config.js';
 import { assignRequestId } from '../http/request-id.js';
 import { scrubUrl } from './scrub.js';
 
-type Req = IncomingMessage & { id?: unknown; route?: { path?: unknown }; baseUrl?: string; originalUrl?: string };
+type Req = IncomingMessage & {
+  id?: unknown;
+  route?: { path?: unknown };
+  baseUrl?: string;
+  originalUrl?: string;
+};
 
 /**
  * JSON logs through pino. Credentials never reach a log line: auth and cookie headers are redacted, secret query
@@ -23,14 +28,14 @@ type Req = IncomingMessage & { id?: unknown; route?: { path?: unknown }; baseUrl
             err !== undefined || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
           autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/api/metrics/live') },
           customAttributeKeys: { reqId: 'request_id', responseTime: 'duration_ms' },
-          customSuccessObject: (req: IncomingMessage, res: ServerResponse, val: Record<string, unknown>) => ({
+          customSuccessObject: (req: Req, res: ServerResponse, val: Record<string, unknown>) => ({
             ...val,
-            route: routeOf(req as Req),
+            route: routeOf(req),
             status: res.statusCode,
           }),
-          customErrorObject: (req: IncomingMessage, res: ServerResponse, _err: Error, val: Record<string, unknown>) => ({
+          customErrorObject: (req: Req, res: ServerResponse, _err: Error, val: Record<string, unknown>) => ({
             ...val,
-            route: routeOf(req as Req),
+            route: routeOf(req),
             status: res.statusCode,
           }),
           serializers: {

@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
+import { queueConnectionLogger } from './queue-connection-logger.js';
 import { ALL_QUEUES } from './queue-names.js';
 
 const THIRTY_DAYS_S = 30 * 24 * 3600;
@@ -32,6 +33,7 @@ const THIRTY_DAYS_S = 30 * 24 * 3600;
     }),
     BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
   ],
+  providers: [queueConnectionLogger],
   exports: [BullModule],
 })
 export class QueueModule {}

@@ -14,6 +14,10 @@ export function RateLimit(policy: RateLimitPolicy): MethodDecorator & ClassDecor
     SetMetadata(RATE_LIMIT_POLICY, policy),
     UseGuards(RateLimitGuard),
     ApiResponse({ status: 429, description: 'Rate limit exceeded; see Retry-After' }),
-    ApiHeader({ name: 'X-Request-ID', required: false, description: 'Correlation id, echoed in the response' }),
+    ApiHeader({
+      name: 'X-Request-ID',
+      required: false,
+      description: 'Correlation id, echoed in the response',
+    }),
   );
 }

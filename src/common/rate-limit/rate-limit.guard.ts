@@ -6,6 +6,7 @@ import { AppConfig } from '../../config/app-config.js';
 import type { AuthenticatedRequest } from '../auth/auth.decorators.js';
 import { RateLimitError } from '../errors/api-error.js';
 import { RATE_LIMIT_POLICY, type RateLimitPolicy } from './rate-limit.decorator.js';
+import type { RedisThrottlerStorage } from './redis-throttler.storage.js';
 
 const WINDOW_MS = 60_000;
 
@@ -27,7 +28,7 @@ export class RateLimitGuard implements CanActivate {
 
   constructor(
     private readonly reflector: Reflector,
-    @Inject(ThrottlerStorage) private readonly storage: ThrottlerStorage,
+    @Inject(ThrottlerStorage) private readonly storage: RedisThrottlerStorage,
     private readonly config: AppConfig,
   ) {}
 
@@ -51,10 +52,9 @@ export class RateLimitGuard implements CanActivate {
       this.logger.warn({ err }, 'rate-limit store unavailable; request allowed');
       return true;
     }
-    const resetAt = Math.ceil(Date.now() / 1000) + record.timeToExpire;
     res.setHeader('X-RateLimit-Limit', String(limit));
     res.setHeader('X-RateLimit-Remaining', String(Math.max(0, limit - record.totalHits)));
-    res.setHeader('X-RateLimit-Reset', String(resetAt));
+    res.setHeader('X-RateLimit-Reset', String(record.resetAt));
     if (record.isBlocked) {
       throw new RateLimitError(limit, WINDOW_MS / 1000, record.timeToBlockExpire);
     }
@@ -84,13 +84,20 @@ export class RateLimitGuard implements CanActivate {
       case 'provider_info':
         return `ip:${req.ip ?? 'unknown'}`;
       case 'webhooks':
-        return `provider:${firstString(req.params['provider']) ?? req.path.split('/').filter(Boolean)[1] ?? 'unknown'}`;
+        return `provider:${firstString(req.params['provider']) ?? req.path.split('/').filter(Boolean).at(1) ?? 'unknown'}`;
       case 'user_sync_status':
       case 'device_sync': {
+        // A patient may act only for itself, so its requests spend its own budget whatever id they name: it
+        // must not be able to exhaust another patient's budget (locking out the EHR acting for that patient).
+        if (req.principal?.role === 'patient' && req.principal.ehrUserId !== undefined) {
+          return `user:${req.principal.ehrUserId}`;
+        }
         const body: unknown = req.body;
         const target =
           firstString(req.query['ehr_user_id']) ??
-          (typeof body === 'object' && body !== null && 'ehr_user_id' in body ? firstString(body.ehr_user_id) : undefined);
+          (typeof body === 'object' && body !== null && 'ehr_user_id' in body
+            ? firstString(body.ehr_user_id)
+            : undefined);
         return `user:${target ?? req.principal?.subject ?? `ip:${req.ip ?? 'unknown'}`}`;
       }
     }

@@ -2,13 +2,15 @@ import { Injectable } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { RedisService } from '../redis/redis.service.js';
 
-// Fixed window: the first hit of a window sets its expiry; returns [hits, ms left in the window].
+// Fixed window: the first hit of a window sets its expiry; returns [hits, ms left in the window, the window's
+// end in epoch ms]. The end is read back from the key (PEXPIRETIME, Redis 7+), so every hit of one window reports
+// the same instant, whichever instance serves it.
 const INCREMENT_SCRIPT = `
 local hits = redis.call('INCR', KEYS[1])
 if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
-return {hits, ttl}
+return {hits, ttl, redis.call('PEXPIRETIME', KEYS[1])}
 `;
 
 export interface ThrottlerRecord {
@@ -16,6 +18,8 @@ export interface ThrottlerRecord {
   timeToExpire: number;
   isBlocked: boolean;
   timeToBlockExpire: number;
+  /** When the window ends, in epoch seconds (rounded up). */
+  resetAt: number;
 }
 
 /**
@@ -34,12 +38,20 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     throttlerName: string,
   ): Promise<ThrottlerRecord> {
     const redisKey = this.redis.key('rl', throttlerName, key);
-    const [hits, pttl] = (await this.redis.client.eval(INCREMENT_SCRIPT, 1, redisKey, String(ttl))) as [
-      number,
-      number,
-    ];
+    const [hits, pttl, endsAtMs] = (await this.redis.client.eval(
+      INCREMENT_SCRIPT,
+      1,
+      redisKey,
+      String(ttl),
+    )) as [number, number, number];
     const secondsLeft = Math.max(1, Math.ceil(pttl / 1000));
     const isBlocked = hits > limit;
-    return { totalHits: hits, timeToExpire: secondsLeft, isBlocked, timeToBlockExpire: isBlocked ? secondsLeft : 0 };
+    return {
+      totalHits: hits,
+      timeToExpire: secondsLeft,
+      isBlocked,
+      timeToBlockExpire: isBlocked ? secondsLeft : 0,
+      resetAt: Math.ceil(endsAtMs / 1000),
+    };
   }
 }

@@ -5,7 +5,8 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
   const u = new URL(url);
   const db = u.pathname.length > 1 ? Number.parseInt(u.pathname.slice(1), 10) : 0;
   return {
-    host: u.hostname,
+    // WHATWG URL keeps IPv6 literals bracketed ('[::1]'); sockets need the bare address.
+    host: u.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: u.port === '' ? 6379 : Number.parseInt(u.port, 10),
     ...(u.username === '' ? {} : { username: decodeURIComponent(u.username) }),
     ...(u.password === '' ? {} : { password: decodeURIComponent(u.password) }),

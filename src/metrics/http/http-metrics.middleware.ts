@@ -25,7 +25,8 @@ function endpointOf(req: Request): string {
 @Injectable()
 export class HttpMetricsMiddleware implements NestMiddleware {
   constructor(
-    @InjectMetric(METRIC.apiRequests) private readonly requests: Counter<'method' | 'endpoint' | 'status_code'>,
+    @InjectMetric(METRIC.apiRequests)
+    private readonly requests: Counter<'method' | 'endpoint' | 'status_code'>,
     @InjectMetric(METRIC.apiRequestDuration) private readonly duration: Histogram<'method' | 'endpoint'>,
   ) {}
 

@@ -59,7 +59,12 @@ export class AllProvidersSyncStatusDto {
     type: 'object',
     additionalProperties: { $ref: '#/components/schemas/ProviderSyncSummaryDto' },
     example: {
-      withings: { status: 'completed', last_sync: '2026-11-22T10:30:00.000Z', records_synced: 15, errors: [] },
+      withings: {
+        status: 'completed',
+        last_sync: '2026-11-22T10:30:00.000Z',
+        records_synced: 15,
+        errors: [],
+      },
       fitbit: { status: 'no_recent_sync', last_sync: null, records_synced: null, errors: [] },
     },
   })

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { SyncState } from '../entities/sync-state.entity.js';
+import { summarize } from './sync-status.service.js';
+
+const T1 = new Date('2026-11-20T06:00:00.000Z');
+const T2 = new Date('2026-11-22T10:30:00.000Z');
+const T3 = new Date('2026-11-21T08:15:00.000Z');
+
+function state(values: Partial<SyncState>): SyncState {
+  return Object.assign(new SyncState(), {
+    linkId: 1,
+    dataType: 'heart_rate',
+    status: 'completed',
+    lastAttemptAt: null,
+    lastSuccessAt: null,
+    recordsSynced: 0,
+    lastError: null,
+    ...values,
+  });
+}
+
+describe(summarize.name, () => {
+  it('should report no recent sync when there are no states', () => {
+    expect(summarize([])).toEqual({
+      status: 'no_recent_sync',
+      last_sync: null,
+      records_synced: null,
+      errors: [],
+    });
+  });
+
+  it('should report completed with the newest success and the sum of records', () => {
+    const summary = summarize([
+      state({ dataType: 'heart_rate', lastAttemptAt: T1, lastSuccessAt: T1, recordsSynced: 10 }),
+      state({ dataType: 'steps', lastAttemptAt: T2, lastSuccessAt: T2, recordsSynced: 5 }),
+      state({ dataType: 'weight', lastAttemptAt: T3, lastSuccessAt: T3, recordsSynced: 0 }),
+    ]);
+    expect(summary).toEqual({
+      status: 'completed',
+      last_sync: T2.toISOString(),
+      records_synced: 15,
+      errors: [],
+    });
+  });
+
+  it('should report failed and list each failed data type', () => {
+    const summary = summarize([
+      state({ dataType: 'steps', lastAttemptAt: T1, lastSuccessAt: T1, recordsSynced: 7 }),
+      state({ dataType: 'ecg', status: 'failed', lastAttemptAt: T2, lastError: 'Provider API unavailable' }),
+      state({ dataType: 'sleep', status: 'failed', lastAttemptAt: null, lastError: null }),
+    ]);
+    expect(summary).toEqual({
+      status: 'failed',
+      last_sync: T1.toISOString(),
+      records_synced: 7,
+      errors: [
+        { data_type: 'ecg', message: 'Provider API unavailable', occurred_at: T2.toISOString() },
+        { data_type: 'sleep', message: 'Sync failed', occurred_at: null },
+      ],
+    });
+  });
+
+  it.each(['running', 'pending'] as const)('should report running while a data type is %s', (status) => {
+    const summary = summarize([
+      state({ dataType: 'steps', lastAttemptAt: T1, lastSuccessAt: T1, recordsSynced: 3 }),
+      state({ dataType: 'weight', status, lastAttemptAt: T2 }),
+    ]);
+    expect(summary).toEqual({
+      status: 'running',
+      last_sync: T1.toISOString(),
+      records_synced: 3,
+      errors: [],
+    });
+  });
+
+  it('should give records_synced and last_sync null when nothing ever succeeded', () => {
+    const summary = summarize([
+      state({ dataType: 'steps', status: 'failed', lastAttemptAt: T1, lastError: 'boom' }),
+      state({ dataType: 'weight', status: 'pending' }),
+    ]);
+    expect(summary.last_sync).toBeNull();
+    expect(summary.records_synced).toBeNull();
+  });
+
+  it('should report no recent sync for completed states without a success time', () => {
+    expect(summarize([state({ status: 'completed', lastSuccessAt: null })])).toEqual({
+      status: 'no_recent_sync',
+      last_sync: null,
+      records_synced: null,
+      errors: [],
+    });
+  });
+});
