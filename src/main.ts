@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
 import { loadDotEnv } from './config/dotenv.js';
+import { ensureDatabase } from './database/ensure-database.js';
 
 function configOrExit(): AppConfig {
   try {
@@ -19,8 +20,11 @@ function configOrExit(): AppConfig {
 
 async function bootstrap(): Promise<void> {
   const config = configOrExit();
-  const app = await createApp(config);
   const logger = new Logger('Main');
+  if (config.createDatabaseIfMissing && (await ensureDatabase(config.databaseUrl))) {
+    logger.log('Created the database named in DATABASE_URL');
+  }
+  const app = await createApp(config);
 
   let stopping = false;
   const stop = (signal: string): void => {

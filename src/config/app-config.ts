@@ -44,6 +44,7 @@ export class AppConfig {
   readonly authMode!: AuthMode;
   readonly oidc!: OidcConfig | undefined;
   readonly migrateOnStart!: boolean;
+  readonly createDatabaseIfMissing!: boolean;
   readonly logLevel!: LogLevel;
   readonly shutdownTimeoutMs!: number;
   readonly swaggerEnabled!: boolean;
@@ -112,6 +113,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             algorithms: vars.OIDC_ALGORITHMS,
           },
     migrateOnStart: vars.MIGRATE_ON_START,
+    createDatabaseIfMissing: vars.DATABASE_CREATE_IF_MISSING ?? vars.NODE_ENV !== 'production',
     logLevel: vars.LOG_LEVEL,
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
     swaggerEnabled: vars.SWAGGER_ENABLED ?? vars.NODE_ENV !== 'production',

@@ -1,9 +1,19 @@
 import { existsSync } from 'node:fs';
 import { config } from 'dotenv';
 
-/** Loads ./.env when present. Real environment variables always win over the file. */
-export function loadDotEnv(path = '.env'): void {
-  if (existsSync(path)) {
-    config({ path, override: false, quiet: true });
+/**
+ * Loads ./.env when present. Outside production, a checkout without one falls back to .env.example, whose
+ * values suit a development machine with local Postgres and Redis, so `npm start` works on a fresh clone.
+ * Real environment variables always win over either file.
+ */
+export function loadDotEnv(): void {
+  const production = process.env['NODE_ENV'] === 'production';
+  const file = existsSync('.env')
+    ? '.env'
+    : !production && existsSync('.env.example')
+      ? '.env.example'
+      : undefined;
+  if (file !== undefined) {
+    config({ path: file, override: false, quiet: true });
   }
 }

@@ -105,6 +105,11 @@ export class EnvironmentVariables {
   @IsBoolean()
   MIGRATE_ON_START = true;
 
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  DATABASE_CREATE_IF_MISSING?: boolean;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
 

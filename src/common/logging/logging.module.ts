@@ -27,7 +27,9 @@ type Req = IncomingMessage & {
           customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
             err !== undefined || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
           autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/api/metrics/live') },
-          customAttributeKeys: { reqId: 'request_id', responseTime: 'duration_ms' },
+          customAttributeKeys: { responseTime: 'duration_ms' },
+          // On every line logged while serving the request, not only on the access line.
+          customProps: (req: Req) => ({ request_id: req.id }),
           customSuccessObject: (req: Req, res: ServerResponse, val: Record<string, unknown>) => ({
             ...val,
             route: routeOf(req),

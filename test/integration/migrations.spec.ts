@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { dataSourceOptions } from '../../src/database/data-source-options.js';
+import { runMigrations } from '../../src/database/migrator.js';
+import { ADMIN_DATABASE_URL, databaseUrlFor } from '../support/test-env.js';
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('migrations', () => {
+  it('should leave nothing for the entities to change (the migrations and the entities agree)', async () => {
+    const ds = new DataSource(dataSourceOptions({ url: inject('databaseUrl'), poolSize: 1 }));
+    await ds.initialize();
+    try {
+      const pending = await ds.driver.createSchemaBuilder().log();
+      expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  describe('on a fresh database', () => {
+    const dbName = `ohe_mig_${randomBytes(4).toString('hex')}`;
+    let ds: DataSource;
+
+    beforeAll(async () => {
+      await admin(`CREATE DATABASE "${dbName}"`);
+      ds = new DataSource(dataSourceOptions({ url: databaseUrlFor(dbName), poolSize: 3 }));
+      await ds.initialize();
+    });
+    afterAll(async () => {
+      await ds.destroy();
+      await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    });
+
+    it('should apply every migration once even when replicas start together', async () => {
+      const replicas = [1, 2, 3].map(
+        () => new DataSource(dataSourceOptions({ url: databaseUrlFor(dbName), poolSize: 2 })),
+      );
+      try {
+        await Promise.all(replicas.map((r) => r.initialize()));
+        const results = await Promise.all(replicas.map((r) => runMigrations(r)));
+        expect(results.map((r) => r.length).sort()).toEqual([0, 0, ds.migrations.length]);
+        expect(await ds.showMigrations()).toBe(false);
+      } finally {
+        await Promise.all(replicas.map((r) => r.destroy()));
+      }
+    });
+
+    it('should seed the withings and fitbit providers with their default data types', async () => {
+      const rows: { provider_type: string; name: string; default_data_types: string[] }[] = await ds.query(
+        'SELECT provider_type, name, default_data_types FROM providers ORDER BY id',
+      );
+      expect(rows.map((r) => [r.provider_type, r.name])).toEqual([
+        ['withings', 'Withings'],
+        ['fitbit', 'Fitbit'],
+      ]);
+      expect(rows[0]?.default_data_types).toContain('ecg');
+      expect(rows[1]?.default_data_types).toContain('resting_heart_rate');
+    });
+
+    it('should enforce one link per provider and user, and per provider and external account', async () => {
+      const [user] = await ds.query<{ id: string }[]>(
+        `INSERT INTO ehr_users (ehr_user_id) VALUES ('u1') RETURNING id`,
+      );
+      const [other] = await ds.query<{ id: string }[]>(
+        `INSERT INTO ehr_users (ehr_user_id) VALUES ('u2') RETURNING id`,
+      );
+      const insert = (userId: string, external: string): Promise<unknown> =>
+        ds.query(`INSERT INTO provider_links (user_id, provider_id, external_user_id) VALUES ($1, 1, $2)`, [
+          userId,
+          external,
+        ]);
+      await insert(user!.id, 'ext-1');
+      await expect(insert(user!.id, 'ext-2')).rejects.toThrow(/uq_provider_links_provider_user/);
+      await expect(insert(other!.id, 'ext-1')).rejects.toThrow(/uq_provider_links_provider_external/);
+    });
+
+    it('should revert every migration and apply them again', async () => {
+      for (let i = 0; i < ds.migrations.length; i++) {
+        await ds.undoLastMigration({ transaction: 'each' });
+      }
+      const tables: { table_name: string }[] = await ds.query(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'typeorm_migrations'`,
+      );
+      expect(tables).toEqual([]);
+      await runMigrations(ds);
+      expect(await ds.showMigrations()).toBe(false);
+    });
+  });
+});
