@@ -1,20 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { runMigrations } from '../../src/database/migrator.js';
-import { ADMIN_DATABASE_URL, databaseUrlFor } from '../support/test-env.js';
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+import { adminQuery, databaseUrlFor } from '../support/test-env.js';
 
 describe('migrations', () => {
   it('should leave nothing for the entities to change (the migrations and the entities agree)', async () => {
@@ -33,13 +22,13 @@ describe('migrations', () => {
     let ds: DataSource;
 
     beforeAll(async () => {
-      await admin(`CREATE DATABASE "${dbName}"`);
+      await adminQuery(`CREATE DATABASE "${dbName}"`);
       ds = new DataSource(dataSourceOptions({ url: databaseUrlFor(dbName), poolSize: 3 }));
       await ds.initialize();
     });
     afterAll(async () => {
       await ds.destroy();
-      await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+      await adminQuery(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
     });
 
     it('should apply every migration once even when replicas start together', async () => {

@@ -1,26 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { TestProject } from 'vitest/node';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { runMigrations } from '../../src/database/migrator.js';
-import { ADMIN_DATABASE_URL, databaseUrlFor, TEST_REDIS_URL } from './test-env.js';
+import { adminQuery, databaseUrlFor, TEST_REDIS_URL } from './test-env.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
     redisPrefix: string;
-  }
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
   }
 }
 
@@ -32,7 +21,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const dbName = `ohe_test_${runId}`;
   const redisPrefix = `ohe-test-${runId}`;
-  await admin(`CREATE DATABASE "${dbName}"`);
+  await adminQuery(`CREATE DATABASE "${dbName}"`);
   const databaseUrl = databaseUrlFor(dbName);
 
   const dataSource = new DataSource(dataSourceOptions({ url: databaseUrl, poolSize: 2 }));
@@ -44,7 +33,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('redisPrefix', redisPrefix);
 
   return async () => {
-    await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    await adminQuery(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
     const redis = new Redis(TEST_REDIS_URL);
     try {
       let cursor = '0';

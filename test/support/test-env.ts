@@ -1,3 +1,5 @@
+import pg from 'pg';
+
 /**
  * Where the tests find Postgres and Redis. The defaults are the servers every development and CI machine runs;
  * TEST_PG_URL / TEST_REDIS_URL point elsewhere.
@@ -9,4 +11,15 @@ export function databaseUrlFor(dbName: string): string {
   const url = new URL(ADMIN_DATABASE_URL);
   url.pathname = `/${dbName}`;
   return url.toString();
+}
+
+/** Runs one statement on the admin database (CREATE/DROP DATABASE and the like). */
+export async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
 }
