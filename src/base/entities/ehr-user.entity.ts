@@ -18,6 +18,10 @@ export class EhrUser {
   @Column({ name: 'fhir_patient_id', type: 'varchar', length: 64, nullable: true })
   fhirPatientId!: string | null;
 
+  /** Patient id at a JupyterHealth Exchange target (FHIR_TARGET=jhe), when the EHR's id differs. */
+  @Column({ name: 'jhe_patient_id', type: 'varchar', length: 64, nullable: true })
+  jhePatientId!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -1,4 +1,5 @@
 import {
+  Check,
   Column,
   Entity,
   Index,
@@ -9,6 +10,7 @@ import {
   UpdateDateColumn,
   type Relation,
 } from 'typeorm';
+import type { AggregationLevel } from '../../common/domain/records.js';
 import { EhrUser } from './ehr-user.entity.js';
 import { Provider } from './provider.entity.js';
 
@@ -17,6 +19,7 @@ export type LinkStatus = (typeof LINK_STATUSES)[number];
 
 /** One EHR user's connection to one provider account. */
 @Entity({ name: 'provider_links' })
+@Check('ck_provider_links_aggregation', `"aggregation_level" IN ('INDIVIDUAL', 'HOURLY')`)
 @Unique('uq_provider_links_provider_user', ['provider', 'user'])
 @Unique('uq_provider_links_provider_external', ['provider', 'externalUserId'])
 export class ProviderLink {
@@ -43,6 +46,10 @@ export class ProviderLink {
 
   @Column({ type: 'varchar', length: 32, default: 'active' })
   status!: LinkStatus;
+
+  /** INDIVIDUAL: one Observation per measurement; HOURLY: one per metric per UTC hour. */
+  @Column({ name: 'aggregation_level', type: 'varchar', length: 16, default: 'INDIVIDUAL' })
+  aggregationLevel!: AggregationLevel;
 
   @Column({ name: 'linked_at', type: 'timestamptz', default: () => 'now()' })
   linkedAt!: Date;
