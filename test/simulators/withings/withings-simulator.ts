@@ -1,0 +1,178 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { SimClock } from '../shared/clock.js';
+import { FaultQueue } from '../shared/faults.js';
+import { bearerToken, close, listen, readForm, requestUrl, sendJson } from '../shared/http.js';
+import { DeterministicIds, nextSeed } from '../shared/ids.js';
+import { NotifyStore, type Subscription } from './notify.js';
+import type { ConsentDecision } from '../shared/consent.js';
+import { AUTHORIZE_PATH, handleAuthorize, requestToken, type OAuthContext } from './oauth.js';
+import { fail, injectedFailure, invalidToken, STATUS, type WithingsReply } from './replies.js';
+import { WithingsState } from './state.js';
+
+export interface WithingsSimulatorOptions {
+  clientId?: string;
+  clientSecret?: string;
+  now?: () => number;
+  /** The 2021 migration notice shows `userid` as a string in token responses; WOAS types it as an integer. */
+  useridAsString?: boolean;
+}
+
+/** Data services that exist on the API host; their actions arrive in later milestones. */
+const DATA_PATHS: ReadonlySet<string> = new Set([
+  '/measure',
+  '/v2/measure',
+  '/v2/heart',
+  '/v2/user',
+  '/v2/sleep',
+]);
+const FIRST_USERID = 36_300;
+
+/**
+ * Withings as a linked app sees it: the consent page on the account host, and the API host where every call is
+ * a form POST dispatched on `action` and answered with HTTP 200 and `{status, body}` (research A1–A3, E).
+ */
+export class WithingsSimulator {
+  readonly baseUrl: string;
+  readonly authorizeUrl: string;
+  private readonly state: WithingsState;
+  private readonly notify = new NotifyStore();
+  private readonly faults = new FaultQueue();
+  private readonly decisions: ConsentDecision[] = [];
+  private readonly oauth: OAuthContext;
+  private tokenCallCount = 0;
+
+  private constructor(
+    private readonly clock: SimClock,
+    options: Required<Omit<WithingsSimulatorOptions, 'now'>>,
+    private readonly api: { server: Server; baseUrl: string },
+    private readonly account: { server: Server; baseUrl: string },
+  ) {
+    this.baseUrl = api.baseUrl;
+    this.authorizeUrl = `${account.baseUrl}${AUTHORIZE_PATH}`;
+    this.state = new WithingsState(clock, new DeterministicIds(nextSeed('withings')), options.useridAsString);
+    this.oauth = {
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
+      state: this.state,
+      takeDecision: () => this.decisions.shift(),
+    };
+  }
+
+  static async start(options: WithingsSimulatorOptions = {}): Promise<WithingsSimulator> {
+    // The listeners need the instance and the instance needs their URLs; requests before it exists get 503.
+    const ref: { sim?: WithingsSimulator } = {};
+    const unready = (_req: IncomingMessage, res: ServerResponse): void => {
+      sendJson(res, 503, { error: 'simulator starting' });
+    };
+    // Two listeners because the real consent page and API live on different hosts; a client that mixes them
+    // up fails here as it would in production.
+    const api = await listen(async (req, res) => {
+      await (ref.sim ? ref.sim.handleApi(req, res) : Promise.resolve(unready(req, res)));
+    });
+    const account = await listen((req, res) => {
+      if (ref.sim) {
+        handleAuthorize(req, res, ref.sim.oauth);
+      } else {
+        unready(req, res);
+      }
+      return Promise.resolve();
+    });
+    const sim = new WithingsSimulator(
+      new SimClock(options.now),
+      {
+        clientId: options.clientId ?? 'withings-client-id',
+        clientSecret: options.clientSecret ?? 'withings-client-secret',
+        useridAsString: options.useridAsString ?? false,
+      },
+      api,
+      account,
+    );
+    ref.sim = sim;
+    return sim;
+  }
+
+  get tokenCalls(): number {
+    return this.tokenCallCount;
+  }
+
+  addUser(user: { userid?: number } = {}): { userid: number } {
+    const userid = user.userid ?? FIRST_USERID + this.state.users.size + 1;
+    if (this.state.users.has(userid)) {
+      throw new Error(`Withings sandbox user ${userid} already exists`);
+    }
+    this.state.users.add(userid);
+    return { userid };
+  }
+
+  approveNext(userid: number): void {
+    if (!this.state.users.has(userid)) {
+      throw new Error(`unknown Withings sandbox user ${userid}; call addUser() first`);
+    }
+    this.decisions.push({ kind: 'approve', user: String(userid) });
+  }
+
+  denyNext(): void {
+    this.decisions.push({ kind: 'deny' });
+  }
+
+  /** The user unlinks the app in the Withings app: every token they hold stops working at once. */
+  revokeAccess(userid: number): void {
+    this.state.revoke(userid);
+    this.notify.clear(userid);
+  }
+
+  subscriptions(userid: number): Subscription[] {
+    return this.notify.list(userid);
+  }
+
+  failNext(status: number, times = 1): void {
+    this.faults.arm(status, times);
+  }
+
+  advance(ms: number): void {
+    this.clock.advance(ms);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([close(this.api.server), close(this.account.server)]);
+  }
+
+  private async handleApi(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = requestUrl(req).pathname;
+    if (path !== '/v2/oauth2' && path !== '/notify' && !DATA_PATHS.has(path)) {
+      sendJson(res, 404, { error: 'Not found' });
+      return;
+    }
+    if (req.method !== 'POST') {
+      sendJson(res, 405, { error: 'Method not allowed' });
+      return;
+    }
+    const form = await readForm(req);
+    sendJson(res, 200, await this.dispatch(req, path, form));
+  }
+
+  private async dispatch(req: IncomingMessage, path: string, form: URLSearchParams): Promise<WithingsReply> {
+    const action = form.get('action');
+    if (path === '/v2/oauth2' && action === 'requesttoken') {
+      this.tokenCallCount += 1;
+    }
+    // Rate limits and outages hit every call on the host, token calls included.
+    const injected = this.faults.take();
+    if (injected !== undefined) {
+      return injectedFailure(injected);
+    }
+    if (path === '/v2/oauth2') {
+      return action === 'requesttoken'
+        ? requestToken(form, this.oauth)
+        : fail(STATUS.notImplemented, 'Not implemented');
+    }
+    const auth = this.state.authenticate(bearerToken(req));
+    if (!auth) {
+      return invalidToken();
+    }
+    if (path === '/notify') {
+      return this.notify.handle(auth.userid, form);
+    }
+    return fail(STATUS.notImplemented, 'Not implemented');
+  }
+}
