@@ -12,6 +12,7 @@ import { LoggingModule } from './common/logging/logging.module.js';
 import { QueueModule } from './common/queue/queue.module.js';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
 import { RedisModule } from './common/redis/redis.module.js';
+import { ResilienceModule } from './common/resilience/resilience.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -35,6 +36,7 @@ export class AppModule implements NestModule {
         LoggingModule,
         DatabaseModule,
         RedisModule,
+        ResilienceModule,
         QueueModule,
         AuthModule,
         RateLimitModule,
