@@ -1,8 +1,13 @@
 import { InitialSchema1763790000000 } from './1763790000000-initial-schema.js';
 import { LinkAggregationAndJhePatient1763800000000 } from './1763800000000-link-aggregation-and-jhe-patient.js';
+import { ProviderTokensAndAudit1763900000000 } from './1763900000000-provider-tokens-and-audit.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (no glob) so the same list loads under the test runner,
  * the compiled dist and the CLI. `npm run migration:generate` writes a file; add its class here.
  */
-export const MIGRATIONS = [InitialSchema1763790000000, LinkAggregationAndJhePatient1763800000000];
+export const MIGRATIONS = [
+  InitialSchema1763790000000,
+  LinkAggregationAndJhePatient1763800000000,
+  ProviderTokensAndAudit1763900000000,
+];

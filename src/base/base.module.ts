@@ -5,7 +5,12 @@ import { EhrUser } from './entities/ehr-user.entity.js';
 import { ProviderLink } from './entities/provider-link.entity.js';
 import { Provider } from './entities/provider.entity.js';
 import { SyncState } from './entities/sync-state.entity.js';
+import { LinkFlowService } from './link/link-flow.service.js';
+import { LinkJobs } from './link/link-jobs.js';
+import { LinkStateService } from './link/link-state.service.js';
 import { LinkStatusService } from './link/link-status.service.js';
+import { LinkWriterRepository } from './link/link-writer.repository.js';
+import { UnlinkService } from './link/unlink.service.js';
 import { LinkController } from './link/link.controller.js';
 import { PatientAccessService } from './patient-access.service.js';
 import { ProvidersController } from './providers/providers.controller.js';
@@ -31,6 +36,11 @@ import { SupportedProviderPipe } from './supported-provider.pipe.js';
     ProvidersService,
     SyncStatusService,
     LinkStatusService,
+    LinkStateService,
+    LinkWriterRepository,
+    LinkJobs,
+    LinkFlowService,
+    UnlinkService,
     SupportedProviderPipe,
   ],
 })

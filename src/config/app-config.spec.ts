@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './app-config.js';
 
@@ -180,5 +181,253 @@ describe(loadConfig.name, () => {
     ['https://ohe.example.org', 'https://ohe.example.org'],
   ])('should trim trailing slashes from PUBLIC_BASE_URL %s', (raw, expected) => {
     expect(loadConfig(env({ PUBLIC_BASE_URL: raw })).publicBaseUrl).toBe(expected);
+  });
+
+  describe('FHIR settings', () => {
+    const FHIR = 'https://fhir.example.org/fhir';
+    const rsaPem = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    const p384Jwk = JSON.stringify(
+      generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ format: 'jwk' }),
+    );
+    const p256Pem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    const smart = (overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> =>
+      env({
+        FHIR_BASE_URL: FHIR,
+        FHIR_AUTH_MODE: 'smart_backend',
+        FHIR_CLIENT_ID: 'ohe',
+        FHIR_KEY_ID: 'k1',
+        FHIR_PRIVATE_KEY: rsaPem,
+        ...overrides,
+      });
+
+    it('should boot without a FHIR server and apply the FHIR defaults', () => {
+      expect(loadConfig(env()).fhir).toEqual({
+        baseUrl: undefined,
+        target: 'fhir',
+        batchSize: 100,
+        writeMode: 'conditional-update',
+        timeoutMs: 15_000,
+        auth: { mode: 'none' },
+      });
+    });
+
+    it('should read the FHIR server settings, trimming the base URL', () => {
+      const config = loadConfig(
+        env({
+          FHIR_BASE_URL: 'http://hapi:8080/fhir/',
+          FHIR_TARGET: 'jhe',
+          FHIR_BATCH_SIZE: '1000',
+          FHIR_WRITE_MODE: 'conditional-create',
+          FHIR_TIMEOUT_MS: '5000',
+        }),
+      );
+      expect(config.fhir).toMatchObject({
+        baseUrl: 'http://hapi:8080/fhir',
+        target: 'jhe',
+        batchSize: 1000,
+        writeMode: 'conditional-create',
+        timeoutMs: 5000,
+      });
+    });
+
+    it.each([
+      ['Authorization', 'abc123', { header: 'Authorization', value: 'Bearer abc123' }],
+      ['Authorization', 'Basic dTpw', { header: 'Authorization', value: 'Basic dTpw' }],
+      ['X-Api-Key', 'abc123', { header: 'X-Api-Key', value: 'abc123' }],
+    ])('should send the static %s token %j as %j', (header, token, expected) => {
+      const config = loadConfig(
+        env({
+          FHIR_BASE_URL: FHIR,
+          FHIR_AUTH_MODE: 'static',
+          FHIR_AUTH_HEADER: header,
+          FHIR_AUTH_TOKEN: token,
+        }),
+      );
+      expect(config.fhir.auth).toEqual({ mode: 'static', ...expected });
+    });
+
+    it('should read client_credentials settings with the default scopes', () => {
+      const config = loadConfig(
+        env({
+          FHIR_BASE_URL: FHIR,
+          FHIR_AUTH_MODE: 'client_credentials',
+          FHIR_CLIENT_ID: 'ohe',
+          FHIR_CLIENT_SECRET: 's3cret',
+        }),
+      );
+      expect(config.fhir.auth).toEqual({
+        mode: 'client_credentials',
+        tokenUrl: undefined,
+        clientId: 'ohe',
+        clientSecret: 's3cret',
+        scopes:
+          'system/Observation.cu system/DiagnosticReport.cu system/Device.cu system/DeviceAssociation.cu',
+      });
+    });
+
+    it('should read SMART Backend Services settings and infer the algorithm from the key', () => {
+      expect(
+        loadConfig(smart({ FHIR_SCOPES: ' system/Observation.cu   system/Device.cu ' })).fhir.auth,
+      ).toEqual({
+        mode: 'smart_backend',
+        tokenUrl: undefined,
+        clientId: 'ohe',
+        privateKey: rsaPem.trim(),
+        keyId: 'k1',
+        signingAlg: 'RS384',
+        scopes: 'system/Observation.cu system/Device.cu',
+      });
+      const ec = loadConfig(
+        smart({ FHIR_PRIVATE_KEY: p384Jwk, FHIR_TOKEN_URL: 'https://auth.example.org/token' }),
+      );
+      expect(ec.fhir.auth).toMatchObject({ signingAlg: 'ES384', tokenUrl: 'https://auth.example.org/token' });
+    });
+
+    it('should accept a PEM whose newlines were written as \\n on one line', () => {
+      const oneLine = rsaPem.trim().replace(/\n/g, '\\n');
+      expect(loadConfig(smart({ FHIR_PRIVATE_KEY: oneLine })).fhir.auth).toMatchObject({
+        privateKey: rsaPem.trim(),
+        signingAlg: 'RS384',
+      });
+    });
+
+    it.each<[string, Record<string, string | undefined>, string]>([
+      ['a FHIR_BASE_URL without a scheme', { FHIR_BASE_URL: 'fhir.example.org' }, 'FHIR_BASE_URL'],
+      ['an unknown FHIR_TARGET', { FHIR_TARGET: 'hapi' }, 'FHIR_TARGET'],
+      ['a FHIR_BATCH_SIZE of 0', { FHIR_BATCH_SIZE: '0' }, 'FHIR_BATCH_SIZE'],
+      ['a FHIR_BATCH_SIZE over 1000', { FHIR_BATCH_SIZE: '1001' }, 'FHIR_BATCH_SIZE'],
+      ['an unknown FHIR_WRITE_MODE', { FHIR_WRITE_MODE: 'upsert' }, 'FHIR_WRITE_MODE'],
+      ['a FHIR_TIMEOUT_MS below 100', { FHIR_TIMEOUT_MS: '50' }, 'FHIR_TIMEOUT_MS'],
+      ['an unknown FHIR_AUTH_MODE', { FHIR_AUTH_MODE: 'kerberos' }, 'FHIR_AUTH_MODE'],
+      ['a FHIR_AUTH_HEADER with a space', { FHIR_AUTH_HEADER: 'X Key' }, 'FHIR_AUTH_HEADER'],
+      ['an unknown FHIR_SIGNING_ALG', { FHIR_SIGNING_ALG: 'HS256' }, 'FHIR_SIGNING_ALG'],
+      ['a FHIR_TOKEN_URL without a scheme', { FHIR_TOKEN_URL: 'auth/token' }, 'FHIR_TOKEN_URL'],
+      [
+        'FHIR_AUTH_MODE=static without FHIR_BASE_URL',
+        { FHIR_AUTH_MODE: 'static', FHIR_AUTH_TOKEN: 't' },
+        'FHIR_BASE_URL',
+      ],
+      [
+        'FHIR_AUTH_MODE=static without FHIR_AUTH_TOKEN',
+        { FHIR_BASE_URL: FHIR, FHIR_AUTH_MODE: 'static' },
+        'FHIR_AUTH_TOKEN',
+      ],
+      [
+        'FHIR_AUTH_MODE=client_credentials without FHIR_CLIENT_SECRET',
+        { FHIR_BASE_URL: FHIR, FHIR_AUTH_MODE: 'client_credentials', FHIR_CLIENT_ID: 'ohe' },
+        'FHIR_CLIENT_SECRET',
+      ],
+    ])('should refuse %s with a one-line ConfigError naming it', (_label, overrides, variable) => {
+      const message = failure(env(overrides));
+      expect(message).not.toContain('\n');
+      expect(message).toContain(variable);
+    });
+
+    it('should name every missing client_credentials setting', () => {
+      expect(failure(env({ FHIR_BASE_URL: FHIR, FHIR_AUTH_MODE: 'client_credentials' }))).toBe(
+        'Invalid configuration: FHIR_CLIENT_ID is missing (required when FHIR_AUTH_MODE=client_credentials); ' +
+          'FHIR_CLIENT_SECRET is missing (required when FHIR_AUTH_MODE=client_credentials)',
+      );
+    });
+
+    it('should name every missing SMART Backend Services setting', () => {
+      expect(failure(env({ FHIR_BASE_URL: FHIR, FHIR_AUTH_MODE: 'smart_backend' }))).toBe(
+        'Invalid configuration: FHIR_PRIVATE_KEY is missing (required when FHIR_AUTH_MODE=smart_backend); ' +
+          'FHIR_CLIENT_ID is missing (required when FHIR_AUTH_MODE=smart_backend); ' +
+          'FHIR_KEY_ID is missing (required when FHIR_AUTH_MODE=smart_backend)',
+      );
+    });
+
+    it.each<[string, Record<string, string>, string]>([
+      [
+        'a FHIR_PRIVATE_KEY that is no key',
+        { FHIR_PRIVATE_KEY: 'secret-not-a-key' },
+        'FHIR_PRIVATE_KEY (not a private key in PEM or JWK JSON form)',
+      ],
+      [
+        'a P-256 key',
+        { FHIR_PRIVATE_KEY: p256Pem },
+        'FHIR_PRIVATE_KEY (must be an RSA key for RS384 or a P-384 EC key for ES384)',
+      ],
+      [
+        'an RSA key with FHIR_SIGNING_ALG=ES384',
+        { FHIR_SIGNING_ALG: 'ES384' },
+        'FHIR_SIGNING_ALG (ES384 does not fit the RS key in FHIR_PRIVATE_KEY)',
+      ],
+    ])('should refuse %s without echoing the key', (_label, overrides, expected) => {
+      const message = failure(smart(overrides));
+      expect(message).toBe(`Invalid configuration: ${expected}`);
+      expect(message).not.toContain('secret-not-a-key');
+    });
+  });
+});
+
+describe('linking settings', () => {
+  const KEY = Buffer.alloc(32, 7).toString('base64');
+  const CLIENT = { WITHINGS_CLIENT_ID: 'id', WITHINGS_CLIENT_SECRET: 'secret' };
+
+  it('should boot without any provider client and apply the provider endpoint defaults', () => {
+    const { linking } = loadConfig(env());
+    expect(linking).toMatchObject({
+      keyRing: undefined,
+      redirectAllowlist: [],
+      tokenCallTimeoutMs: 10_000,
+      tokenLockTimeoutMs: 15_000,
+      withings: {
+        client: undefined,
+        authorizeUrl: 'https://account.withings.com/oauth2_user/authorize2',
+        apiBaseUrl: 'https://wbsapi.withings.net',
+        scopes: ['user.info', 'user.metrics', 'user.activity'],
+      },
+      googleHealth: {
+        authorizeUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
+        tokenUrl: 'https://oauth2.googleapis.com/token',
+        revokeUrl: 'https://oauth2.googleapis.com/revoke',
+        apiBaseUrl: 'https://health.googleapis.com',
+        subscriberId: 'ohe-webhooks',
+      },
+    });
+  });
+
+  it('should read a configured provider with its key ring, allow-list and webhook base', () => {
+    const { linking } = loadConfig(
+      env({
+        ...CLIENT,
+        TOKEN_KEYS: `new:${KEY},old:${KEY}`,
+        LINK_STATE_SECRET: 'x'.repeat(32),
+        LINK_REDIRECT_ALLOWLIST: 'https://app.example, https://portal.example/ehr/',
+        PUBLIC_BASE_URL: 'https://ohe.example/',
+        WITHINGS_API_BASE_URL: 'http://127.0.0.1:9999/',
+      }),
+    );
+    expect(linking.keyRing?.currentKeyId).toBe('new');
+    expect([...(linking.keyRing?.keys.keys() ?? [])]).toEqual(['new', 'old']);
+    expect(linking.redirectAllowlist).toEqual(['https://app.example', 'https://portal.example/ehr/']);
+    expect(linking.webhookBaseUrl).toBe('https://ohe.example');
+    expect(linking.withings.client).toEqual({ clientId: 'id', clientSecret: 'secret' });
+    expect(linking.withings.apiBaseUrl).toBe('http://127.0.0.1:9999');
+  });
+
+  it('should need TOKEN_KEYS and LINK_STATE_SECRET once a provider client is configured', () => {
+    const message = failure(env(CLIENT));
+    expect(message).toContain('TOKEN_KEYS is missing');
+    expect(message).toContain('LINK_STATE_SECRET is missing');
+  });
+
+  it.each([
+    [{ TOKEN_KEYS: 'k1:short' }, 'TOKEN_KEYS'],
+    [{ LINK_STATE_SECRET: 'too-short' }, 'LINK_STATE_SECRET'],
+    [{ LINK_REDIRECT_ALLOWLIST: 'app.example' }, 'LINK_REDIRECT_ALLOWLIST'],
+    [{ WITHINGS_CLIENT_ID: 'only-id' }, 'WITHINGS_CLIENT_ID and WITHINGS_CLIENT_SECRET'],
+    [{ TOKEN_CALL_TIMEOUT_MS: '5000', TOKEN_LOCK_TIMEOUT_MS: '5000' }, 'TOKEN_CALL_TIMEOUT_MS'],
+    [{ WITHINGS_SCOPES: 'user.info user.metrics' }, 'WITHINGS_SCOPES'],
+    [{ GOOGLE_CLOUD_PROJECT_NUMBER: 'my-project' }, 'GOOGLE_CLOUD_PROJECT_NUMBER'],
+    [{ WITHINGS_WEBHOOK_SECRET: 'short' }, 'WITHINGS_WEBHOOK_SECRET'],
+  ])('should refuse %j', (vars, name) => {
+    expect(failure(env(vars))).toContain(name);
   });
 });

@@ -1,11 +1,15 @@
 import 'reflect-metadata';
+import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { EnvironmentVariables } from './env.schema.js';
+import { linkingConfig, type LinkingConfig } from './linking-config.js';
 
 export type Role = EnvironmentVariables['ROLE'];
 export type AuthMode = EnvironmentVariables['AUTH_MODE'];
 export type LogLevel = EnvironmentVariables['LOG_LEVEL'];
+export type FhirWriteMode = EnvironmentVariables['FHIR_WRITE_MODE'];
+export type FhirSigningAlg = NonNullable<EnvironmentVariables['FHIR_SIGNING_ALG']>;
 
 export interface OidcConfig {
   readonly issuer: string;
@@ -21,6 +25,39 @@ export interface RateLimitConfig {
   readonly userSyncStatus: number;
   readonly deviceSync: number;
   readonly webhooks: number;
+}
+
+export type FhirAuthConfig =
+  | { readonly mode: 'none' }
+  /** `value` is the whole header value, e.g. `Bearer abc`. */
+  | { readonly mode: 'static'; readonly header: string; readonly value: string }
+  | {
+      readonly mode: 'client_credentials';
+      /** Discovered from `{baseUrl}/.well-known/smart-configuration` when undefined. */
+      readonly tokenUrl: string | undefined;
+      readonly clientId: string;
+      readonly clientSecret: string;
+      readonly scopes: string;
+    }
+  | {
+      readonly mode: 'smart_backend';
+      readonly tokenUrl: string | undefined;
+      readonly clientId: string;
+      /** PKCS#8/SEC1/PKCS#1 PEM or a private JWK as JSON, checked at boot to match `signingAlg`. */
+      readonly privateKey: string;
+      readonly keyId: string;
+      readonly signingAlg: FhirSigningAlg;
+      readonly scopes: string;
+    };
+
+export interface FhirConfig {
+  /** Undefined when no FHIR server is configured (API-only or local runs); publishing then fails at first use. */
+  readonly baseUrl: string | undefined;
+  readonly target: EnvironmentVariables['FHIR_TARGET'];
+  readonly batchSize: number;
+  readonly writeMode: FhirWriteMode;
+  readonly timeoutMs: number;
+  readonly auth: FhirAuthConfig;
 }
 
 /** Raised when the environment does not describe a runnable service; its message is one line naming each bad setting. */
@@ -52,6 +89,8 @@ export class AppConfig {
   readonly publicBaseUrl!: string | undefined;
   readonly healthCheckTimeoutMs!: number;
   readonly rateLimits!: RateLimitConfig;
+  readonly fhir!: FhirConfig;
+  readonly linking!: LinkingConfig;
 
   get runsApi(): boolean {
     return this.role !== 'worker';
@@ -87,6 +126,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if ((vars.OIDC_AUDIENCE ?? vars.OIDC_JWKS_URL) !== undefined && vars.OIDC_ISSUER === undefined) {
     problems.push('OIDC_ISSUER is missing (required when OIDC_AUDIENCE or OIDC_JWKS_URL is set)');
   }
+  const fhir = fhirConfig(vars, problems);
+  const linking = linkingConfig(vars, problems);
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
@@ -126,5 +167,103 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       deviceSync: vars.RATE_LIMIT_DEVICE_SYNC,
       webhooks: vars.RATE_LIMIT_WEBHOOKS,
     },
+    fhir,
+    linking,
   });
+}
+
+/** A PEM pasted into one env line usually arrives with literal `\n`s. */
+function normalizePrivateKey(raw: string): string {
+  const text = raw.trim();
+  return text.startsWith('-----BEGIN') && !text.includes('\n') ? text.replace(/\\n/g, '\n') : text;
+}
+
+/** The algorithm the key can sign with, or why it cannot be used: a bad key should stop boot, not the first publish. */
+function signingAlgFor(
+  key: string,
+  wanted: FhirSigningAlg | undefined,
+): FhirSigningAlg | { problem: string } {
+  let keyObject: KeyObject;
+  try {
+    keyObject = key.startsWith('{')
+      ? createPrivateKey({ key: JSON.parse(key) as JsonWebKey, format: 'jwk' })
+      : createPrivateKey(key);
+  } catch {
+    return { problem: 'FHIR_PRIVATE_KEY (not a private key in PEM or JWK JSON form)' };
+  }
+  const fits: FhirSigningAlg | undefined =
+    keyObject.asymmetricKeyType === 'rsa'
+      ? 'RS384'
+      : keyObject.asymmetricKeyType === 'ec' && keyObject.asymmetricKeyDetails?.namedCurve === 'secp384r1'
+        ? 'ES384'
+        : undefined;
+  if (fits === undefined) {
+    return { problem: 'FHIR_PRIVATE_KEY (must be an RSA key for RS384 or a P-384 EC key for ES384)' };
+  }
+  if (wanted !== undefined && wanted !== fits) {
+    return {
+      problem: `FHIR_SIGNING_ALG (${wanted} does not fit the ${fits.slice(0, 2)} key in FHIR_PRIVATE_KEY)`,
+    };
+  }
+  return fits;
+}
+
+function fhirAuthConfig(vars: EnvironmentVariables, problems: string[]): FhirAuthConfig {
+  const mode = vars.FHIR_AUTH_MODE;
+  const need = (name: keyof EnvironmentVariables, value: string | undefined): string => {
+    if (value === undefined) {
+      problems.push(`${name} is missing (required when FHIR_AUTH_MODE=${mode})`);
+    }
+    return value ?? '';
+  };
+  // Credentials without a server to use them on is a half-done configuration, not an API-only run.
+  if (mode === 'static' || mode === 'client_credentials' || mode === 'smart_backend') {
+    need('FHIR_BASE_URL', vars.FHIR_BASE_URL);
+  }
+  const scopes = vars.FHIR_SCOPES.trim().split(/\s+/).join(' ');
+  switch (mode) {
+    case 'none':
+      return { mode };
+    case 'static': {
+      const token = need('FHIR_AUTH_TOKEN', vars.FHIR_AUTH_TOKEN).trim();
+      // A bare token in Authorization is almost always meant as a bearer token.
+      const bare = vars.FHIR_AUTH_HEADER.toLowerCase() === 'authorization' && !/\s/.test(token);
+      return { mode, header: vars.FHIR_AUTH_HEADER, value: bare ? `Bearer ${token}` : token };
+    }
+    case 'client_credentials':
+      return {
+        mode,
+        tokenUrl: vars.FHIR_TOKEN_URL,
+        clientId: need('FHIR_CLIENT_ID', vars.FHIR_CLIENT_ID),
+        clientSecret: need('FHIR_CLIENT_SECRET', vars.FHIR_CLIENT_SECRET),
+        scopes,
+      };
+    case 'smart_backend': {
+      const privateKey = normalizePrivateKey(need('FHIR_PRIVATE_KEY', vars.FHIR_PRIVATE_KEY));
+      const alg = privateKey === '' ? 'RS384' : signingAlgFor(privateKey, vars.FHIR_SIGNING_ALG);
+      if (typeof alg !== 'string') {
+        problems.push(alg.problem);
+      }
+      return {
+        mode,
+        tokenUrl: vars.FHIR_TOKEN_URL,
+        clientId: need('FHIR_CLIENT_ID', vars.FHIR_CLIENT_ID),
+        privateKey,
+        keyId: need('FHIR_KEY_ID', vars.FHIR_KEY_ID),
+        signingAlg: typeof alg === 'string' ? alg : 'RS384',
+        scopes,
+      };
+    }
+  }
+}
+
+function fhirConfig(vars: EnvironmentVariables, problems: string[]): FhirConfig {
+  return {
+    baseUrl: vars.FHIR_BASE_URL?.replace(/\/+$/, ''),
+    target: vars.FHIR_TARGET,
+    batchSize: vars.FHIR_BATCH_SIZE,
+    writeMode: vars.FHIR_WRITE_MODE,
+    timeoutMs: vars.FHIR_TIMEOUT_MS,
+    auth: fhirAuthConfig(vars, problems),
+  };
 }

@@ -11,11 +11,16 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { LinkingEnvironmentVariables } from './linking.env.js';
 
 export const ROLES = ['all', 'api', 'worker'] as const;
 export const AUTH_MODES = ['bearer', 'none'] as const;
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const FHIR_TARGETS = ['fhir', 'jhe'] as const;
+export const FHIR_WRITE_MODES = ['conditional-create', 'conditional-update'] as const;
+export const FHIR_AUTH_MODES = ['none', 'static', 'client_credentials', 'smart_backend'] as const;
+export const FHIR_SIGNING_ALGS = ['RS384', 'ES384'] as const;
 
 const toBool = ({ value }: { value: unknown }): unknown => {
   if (typeof value !== 'string') {
@@ -46,7 +51,7 @@ const toList = ({ value }: { value: unknown }): unknown =>
  * The raw environment as the service accepts it. Every setting the service reads is declared here so that a
  * typo or a malformed value stops start-up instead of surfacing later as odd behaviour.
  */
-export class EnvironmentVariables {
+export class EnvironmentVariables extends LinkingEnvironmentVariables {
   @IsIn(NODE_ENVS)
   NODE_ENV: (typeof NODE_ENVS)[number] = 'development';
 
@@ -161,4 +166,68 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(1000)
   DATABASE_POOL_SIZE = 10;
+
+  // --- FHIR publishing. The per-mode required settings are checked in loadConfig. ---
+
+  /** Optional so an API-only or local run boots without a FHIR server; the publisher refuses at first use. */
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  FHIR_BASE_URL?: string;
+
+  @IsIn(FHIR_TARGETS)
+  FHIR_TARGET: (typeof FHIR_TARGETS)[number] = 'fhir';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  FHIR_BATCH_SIZE = 100;
+
+  @IsIn(FHIR_WRITE_MODES)
+  FHIR_WRITE_MODE: (typeof FHIR_WRITE_MODES)[number] = 'conditional-update';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(300_000)
+  FHIR_TIMEOUT_MS = 15_000;
+
+  @IsIn(FHIR_AUTH_MODES)
+  FHIR_AUTH_MODE: (typeof FHIR_AUTH_MODES)[number] = 'none';
+
+  @Matches(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { message: 'FHIR_AUTH_HEADER must be an HTTP header name' })
+  FHIR_AUTH_HEADER = 'Authorization';
+
+  @IsOptional()
+  @IsString()
+  FHIR_AUTH_TOKEN?: string;
+
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  FHIR_TOKEN_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  FHIR_CLIENT_ID?: string;
+
+  @IsOptional()
+  @IsString()
+  FHIR_CLIENT_SECRET?: string;
+
+  @IsOptional()
+  @IsString()
+  FHIR_PRIVATE_KEY?: string;
+
+  @IsOptional()
+  @IsString()
+  FHIR_KEY_ID?: string;
+
+  @IsOptional()
+  @IsIn(FHIR_SIGNING_ALGS)
+  FHIR_SIGNING_ALG?: (typeof FHIR_SIGNING_ALGS)[number];
+
+  @IsString()
+  @MinLength(1)
+  FHIR_SCOPES =
+    'system/Observation.cu system/DiagnosticReport.cu system/Device.cu system/DeviceAssociation.cu';
 }

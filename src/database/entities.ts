@@ -1,8 +1,9 @@
 import { ApiKey } from '../common/auth/api-key.entity.js';
+import { AuditEvent } from '../common/audit/audit-event.entity.js';
 import { EhrUser } from '../base/entities/ehr-user.entity.js';
 import { ProviderLink } from '../base/entities/provider-link.entity.js';
 import { Provider } from '../base/entities/provider.entity.js';
 import { SyncState } from '../base/entities/sync-state.entity.js';
 
 /** Every mapped entity, listed explicitly so the app, the CLI and the tests load the same set without globs. */
-export const ENTITIES = [EhrUser, Provider, ProviderLink, SyncState, ApiKey];
+export const ENTITIES = [EhrUser, Provider, ProviderLink, SyncState, ApiKey, AuditEvent];

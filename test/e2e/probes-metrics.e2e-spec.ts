@@ -28,6 +28,7 @@ describe('probes and metrics', () => {
       expect(Math.abs(res.body.timestamp - Date.now() / 1000)).toBeLessThan(5);
       expect(Object.keys(res.body.checks.queue.queues).sort()).toEqual([
         'device-sync',
+        'link-maintenance',
         'notifications',
         'user-sync',
       ]);

@@ -51,6 +51,31 @@ export class ProviderLink {
   @Column({ name: 'aggregation_level', type: 'varchar', length: 16, default: 'INDIVIDUAL' })
   aggregationLevel!: AggregationLevel;
 
+  /** Provider identity extras: Google's legacy Fitbit user id (empty for accounts that never had Fitbit). */
+  @Column({ name: 'legacy_user_id', type: 'varchar', length: 64, nullable: true })
+  legacyUserId!: string | null;
+
+  /** Sealed by TokenCipher (AES-256-GCM, AAD `provider_links:<id>:access_token`); null once revoked. */
+  @Column({ name: 'access_token_enc', type: 'text', nullable: true })
+  accessTokenEnc!: string | null;
+
+  @Column({ name: 'refresh_token_enc', type: 'text', nullable: true })
+  refreshTokenEnc!: string | null;
+
+  /** TOKEN_KEYS key id both token columns are sealed under. */
+  @Column({ name: 'token_key_id', type: 'varchar', length: 32, nullable: true })
+  tokenKeyId!: string | null;
+
+  @Column({ name: 'token_expires_at', type: 'timestamptz', nullable: true })
+  tokenExpiresAt!: Date | null;
+
+  /** When the current access token was issued; with the expiry it places the refresh-ahead point. */
+  @Column({ name: 'token_issued_at', type: 'timestamptz', nullable: true })
+  tokenIssuedAt!: Date | null;
+
+  @Column({ name: 'granted_scopes', type: 'text', array: true, default: () => "'{}'" })
+  grantedScopes!: string[];
+
   @Column({ name: 'linked_at', type: 'timestamptz', default: () => 'now()' })
   linkedAt!: Date;
 

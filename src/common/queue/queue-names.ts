@@ -6,7 +6,11 @@ export enum QueueName {
   UserSync = 'user-sync',
   /** Device and DeviceAssociation syncs of one provider link. */
   DeviceSync = 'device-sync',
+  /** Per-link upkeep outside data syncs: provider subscriptions, ending device associations after unlink. */
+  LinkMaintenance = 'link-maintenance',
 }
+
+export type LinkMaintenanceTask = 'ensure_subscriptions' | 'end_device_associations';
 
 export const ALL_QUEUES: readonly QueueName[] = Object.values(QueueName);
 
@@ -28,6 +32,11 @@ export interface JobDataByQueue {
     readonly requestId?: string;
   };
   [QueueName.DeviceSync]: { readonly linkId: number; readonly requestId?: string };
+  [QueueName.LinkMaintenance]: {
+    readonly linkId: number;
+    readonly task: LinkMaintenanceTask;
+    readonly requestId?: string;
+  };
 }
 
 /** BullMQ priorities: a lower number runs first. */

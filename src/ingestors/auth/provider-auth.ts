@@ -1,0 +1,92 @@
+import type OAuth2Strategy from 'passport-oauth2';
+
+/** A token pair as a provider issued it. `scopes` are the granted ones, which may be fewer than requested. */
+export interface TokenSet {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly expiresInS: number;
+  readonly scopes: readonly string[];
+}
+
+/** Who the linked account is at the provider: Withings `userid`; Google `healthUserId` (+ legacy Fitbit id). */
+export interface ProviderIdentity {
+  readonly externalUserId: string;
+  readonly legacyUserId: string | null;
+}
+
+/** What a successful authorization-code exchange yields. */
+export interface LinkGrant {
+  readonly tokens: TokenSet;
+  readonly identity: ProviderIdentity;
+}
+
+/** The refresh token is dead (revoked, expired, or superseded past the grace): the patient must re-consent. */
+export class InvalidGrantError extends Error {
+  override readonly name = 'InvalidGrantError';
+}
+
+/** The provider rejected an access token: refresh and retry once. */
+export class InvalidTokenError extends Error {
+  override readonly name = 'InvalidTokenError';
+}
+
+/** A provider call failed for a reason a retry may cure (timeout, 5xx, rate limit). */
+export class ProviderCallError extends Error {
+  override readonly name = 'ProviderCallError';
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** The passport-oauth2 state-store contract, with PKCE (arity 5 store, arity 4 verify). */
+export interface PkceStateStore {
+  store(
+    req: unknown,
+    verifier: string | undefined,
+    state: unknown,
+    meta: unknown,
+    done: (err: Error | null, state?: string) => void,
+  ): void;
+  verify(
+    req: unknown,
+    state: string,
+    meta: unknown,
+    done: (err: Error | null, ok: string | boolean, info?: unknown) => void,
+  ): void;
+}
+
+/**
+ * One provider's OAuth side. The authorization redirect and the code exchange run through a passport-oauth2
+ * strategy (built per request around the caller's state store); refresh and revocation are plain calls, because
+ * passport-oauth2 has neither.
+ */
+export abstract class ProviderAuth {
+  /** provider_type this adapter serves (`withings`, `fitbit`). */
+  abstract readonly type: string;
+
+  /** Whether client credentials are configured; linking answers 503 otherwise. */
+  abstract get configured(): boolean;
+
+  /** A strategy whose verify callback yields a LinkGrant as the passport "user". */
+  abstract strategy(store: PkceStateStore, callbackUrl: string): OAuth2Strategy;
+
+  /** Exchanges a refresh token; throws InvalidGrantError when it is permanently unusable. */
+  abstract refresh(refreshToken: string, signal: AbortSignal): Promise<TokenSet>;
+
+  /** Ends the grant at the provider where the provider has such an endpoint; no-op otherwise. */
+  abstract revoke(tokens: { accessToken: string | null; refreshToken: string | null }): Promise<void>;
+}
+
+/** Per-user notification subscriptions (Withings notify). Providers with project-level subscribers do nothing here. */
+export abstract class ProviderNotifications {
+  abstract readonly type: string;
+
+  /** Subscribes whatever is missing; returns the subscriptions created. Idempotent. */
+  abstract ensureSubscriptions(accessToken: string): Promise<readonly string[]>;
+
+  /** Removes every subscription of this user that points at us. */
+  abstract unsubscribeAll(accessToken: string): Promise<void>;
+}

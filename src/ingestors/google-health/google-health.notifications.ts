@@ -1,0 +1,21 @@
+import { Injectable } from '@nestjs/common';
+import { ProviderNotifications } from '../auth/provider-auth.js';
+import { FITBIT } from './fitbit.descriptor.js';
+
+/**
+ * Google Health notifications come from one project-level subscriber with the AUTOMATIC policy (registered by
+ * the `google-subscriber` ops command), so there is nothing to do per user: the webhook maps healthUserId, stored
+ * as the link's external_user_id, to the link.
+ */
+@Injectable()
+export class GoogleHealthNotifications extends ProviderNotifications {
+  readonly type = FITBIT.type;
+
+  ensureSubscriptions(): Promise<readonly string[]> {
+    return Promise.resolve([]);
+  }
+
+  unsubscribeAll(): Promise<void> {
+    return Promise.resolve();
+  }
+}
