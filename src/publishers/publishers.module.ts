@@ -1,5 +1,37 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module, type OnModuleInit } from '@nestjs/common';
+import { ResilienceModule } from '../common/resilience/resilience.module.js';
+import { AppConfig } from '../config/app-config.js';
+import { FhirAuth } from './auth/fhir-auth.js';
+import { createFhirAuth } from './auth/fhir-auth.factory.js';
+import { FhirClient } from './fhir.client.js';
+import { fhirMetricProviders } from './fhir-metrics.js';
+import { FhirPublisher } from './fhir-publisher.service.js';
 
-/** FHIR and JupyterHealth Exchange publishing targets. Filled by the FHIR work. */
-@Module({})
-export class PublishersModule {}
+/**
+ * FHIR publishing: bundle building, the FHIR client with its auth (bound by FHIR_AUTH_MODE) and the publisher
+ * behind the shared FHIR circuit breaker. ResilienceModule is global; importing it here as well keeps this
+ * module bootable on its own (tests, a worker-only app) and Nest still makes one registry per app.
+ */
+@Module({
+  imports: [ResilienceModule],
+  providers: [
+    {
+      provide: FhirAuth,
+      useFactory: (config: AppConfig) => createFhirAuth(config.fhir),
+      inject: [AppConfig],
+    },
+    FhirClient,
+    FhirPublisher,
+    ...fhirMetricProviders,
+  ],
+  exports: [FhirPublisher],
+})
+export class PublishersModule implements OnModuleInit {
+  constructor(private readonly config: AppConfig) {}
+
+  onModuleInit(): void {
+    if (this.config.runsWorkers && this.config.fhir.baseUrl === undefined) {
+      new Logger('PublishersModule').warn('FHIR_BASE_URL is not set: sync jobs will fail until it is');
+    }
+  }
+}

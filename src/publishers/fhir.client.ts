@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import type { Bundle } from 'fhir/r5.js';
+import { Client, type FhirResource } from 'fhir-kit-client';
+import { AppConfig } from '../config/app-config.js';
+import { FhirAuth } from './auth/fhir-auth.js';
+import { FhirConfigurationError, httpStatusOf, toFhirError } from './fhir-errors.js';
+
+/**
+ * The FHIR server, as far as this service talks to it. Every failure leaves as a FhirError (retryable or
+ * permanent), except programming errors, which pass through untouched.
+ */
+@Injectable()
+export class FhirClient {
+  private readonly client: Client | undefined;
+  private readonly timeoutMs: number;
+
+  constructor(
+    config: AppConfig,
+    private readonly auth: FhirAuth,
+  ) {
+    const baseUrl = config.fhir.baseUrl;
+    // Without FHIR_BASE_URL the service still boots (API-only and local runs); publishing then fails clearly.
+    this.client = baseUrl === undefined ? undefined : new Client({ baseUrl });
+    this.timeoutMs = config.fhir.timeoutMs;
+  }
+
+  get configured(): boolean {
+    return this.client !== undefined;
+  }
+
+  /**
+   * POSTs a transaction bundle and returns the server's transaction-response. A 401 drops the cached token and
+   * tries once more with a fresh one, since tokens can be revoked or expire early on the server's side.
+   */
+  async transaction(bundle: Bundle): Promise<unknown> {
+    const client = this.client;
+    if (client === undefined) {
+      throw new FhirConfigurationError(
+        'FHIR_BASE_URL is not set: this deployment has no FHIR server to publish to',
+      );
+    }
+    try {
+      return await this.send(client, bundle, true);
+    } catch (err) {
+      throw toFhirError(err) ?? err;
+    }
+  }
+
+  private async send(client: Client, bundle: Bundle, mayRetry: boolean): Promise<unknown> {
+    const headers = await this.auth.headers();
+    try {
+      return await client.transaction({
+        // fhir-kit-client types bodies as an open record; a Bundle has no index signature.
+        body: bundle as unknown as FhirResource,
+        options: { headers: { ...headers }, signal: AbortSignal.timeout(this.timeoutMs) },
+      });
+    } catch (err) {
+      if (mayRetry && httpStatusOf(err) === 401 && this.auth.invalidate(headers)) {
+        return this.send(client, bundle, false);
+      }
+      throw err;
+    }
+  }
+}
