@@ -215,11 +215,19 @@ describe(loadConfig.name, () => {
       });
     });
 
+    it('should require a data source and a base URL for a JupyterHealth Exchange target', () => {
+      expect(() => loadConfig(env({ FHIR_TARGET: 'jhe', FHIR_BASE_URL: 'http://jhe:8000/FHIR/R5' }))).toThrow(
+        /JHE_DATA_SOURCE_ID and FHIR_BASE_URL are required when FHIR_TARGET=jhe/,
+      );
+      expect(() => loadConfig(env({ FHIR_TARGET: 'jhe', JHE_DATA_SOURCE_ID: '1' }))).toThrow(/FHIR_TARGET=jhe/);
+    });
+
     it('should read the FHIR server settings, trimming the base URL', () => {
       const config = loadConfig(
         env({
           FHIR_BASE_URL: 'http://hapi:8080/fhir/',
           FHIR_TARGET: 'jhe',
+          JHE_DATA_SOURCE_ID: '70001',
           FHIR_BATCH_SIZE: '1000',
           FHIR_WRITE_MODE: 'conditional-create',
           FHIR_TIMEOUT_MS: '5000',
@@ -228,6 +236,7 @@ describe(loadConfig.name, () => {
       expect(config.fhir).toMatchObject({
         baseUrl: 'http://hapi:8080/fhir',
         target: 'jhe',
+        jheDataSourceId: '70001',
         batchSize: 1000,
         writeMode: 'conditional-create',
         timeoutMs: 5000,

@@ -54,6 +54,8 @@ export interface FhirConfig {
   /** Undefined when no FHIR server is configured (API-only or local runs); publishing then fails at first use. */
   readonly baseUrl: string | undefined;
   readonly target: EnvironmentVariables['FHIR_TARGET'];
+  /** FHIR_TARGET=jhe: the JupyterHealth Exchange data source (Device) the observations are attributed to. */
+  readonly jheDataSourceId: string | undefined;
   readonly batchSize: number;
   readonly writeMode: FhirWriteMode;
   readonly timeoutMs: number;
@@ -257,10 +259,18 @@ function fhirAuthConfig(vars: EnvironmentVariables, problems: string[]): FhirAut
   }
 }
 
+function jheDataSource(vars: EnvironmentVariables, problems: string[]): string | undefined {
+  if (vars.FHIR_TARGET === 'jhe' && (vars.JHE_DATA_SOURCE_ID === undefined || vars.FHIR_BASE_URL === undefined)) {
+    problems.push('JHE_DATA_SOURCE_ID and FHIR_BASE_URL are required when FHIR_TARGET=jhe');
+  }
+  return vars.JHE_DATA_SOURCE_ID;
+}
+
 function fhirConfig(vars: EnvironmentVariables, problems: string[]): FhirConfig {
   return {
     baseUrl: vars.FHIR_BASE_URL?.replace(/\/+$/, ''),
     target: vars.FHIR_TARGET,
+    jheDataSourceId: jheDataSource(vars, problems),
     batchSize: vars.FHIR_BATCH_SIZE,
     writeMode: vars.FHIR_WRITE_MODE,
     timeoutMs: vars.FHIR_TIMEOUT_MS,

@@ -177,6 +177,10 @@ export class EnvironmentVariables extends LinkingEnvironmentVariables {
   @IsIn(FHIR_TARGETS)
   FHIR_TARGET: (typeof FHIR_TARGETS)[number] = 'fhir';
 
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/, { message: 'JHE_DATA_SOURCE_ID must be a JupyterHealth Exchange data source id' })
+  JHE_DATA_SOURCE_ID?: string;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)

@@ -16,6 +16,8 @@ export interface PublishResult {
   readonly created: number;
   readonly updated: number;
   readonly unchanged: number;
+  /** Entries a batch target refused for good (a transaction target fails whole instead, so 0 there). */
+  readonly rejected: number;
   readonly bundles: number;
 }
 
@@ -51,7 +53,7 @@ export class FhirPublisher {
    * (the server rejected the content, or FHIR is not configured).
    */
   async publish(resources: readonly TransformedResource[]): Promise<PublishResult> {
-    const totals = { created: 0, updated: 0, unchanged: 0, bundles: 0 };
+    const totals = { created: 0, updated: 0, unchanged: 0, rejected: 0, bundles: 0 };
     if (resources.length === 0) {
       return totals;
     }

@@ -33,6 +33,15 @@ export class FhirClient {
    * tries once more with a fresh one, since tokens can be revoked or expire early on the server's side.
    */
   async transaction(bundle: Bundle): Promise<unknown> {
+    return this.submit(bundle);
+  }
+
+  /** POSTs a batch bundle (independent entries, e.g. to a JupyterHealth Exchange) and returns its batch-response. */
+  async batch(bundle: Bundle): Promise<unknown> {
+    return this.submit(bundle);
+  }
+
+  private async submit(bundle: Bundle): Promise<unknown> {
     const client = this.client;
     if (client === undefined) {
       throw new FhirConfigurationError(
@@ -49,6 +58,7 @@ export class FhirClient {
   private async send(client: Client, bundle: Bundle, mayRetry: boolean): Promise<unknown> {
     const headers = await this.auth.headers();
     try {
+      // Both interactions are a POST of the bundle to the base URL; the bundle's type tells the server which.
       return await client.transaction({
         // fhir-kit-client types bodies as an open record; a Bundle has no index signature.
         body: bundle as unknown as FhirResource,

@@ -6,6 +6,7 @@ import { createFhirAuth } from './auth/fhir-auth.factory.js';
 import { FhirClient } from './fhir.client.js';
 import { fhirMetricProviders } from './fhir-metrics.js';
 import { FhirPublisher } from './fhir-publisher.service.js';
+import { JhePublisher } from './jhe/jhe-publisher.service.js';
 
 /**
  * FHIR publishing: bundle building, the FHIR client with its auth (bound by FHIR_AUTH_MODE) and the publisher
@@ -22,9 +23,10 @@ import { FhirPublisher } from './fhir-publisher.service.js';
     },
     FhirClient,
     FhirPublisher,
+    JhePublisher,
     ...fhirMetricProviders,
   ],
-  exports: [FhirPublisher],
+  exports: [FhirPublisher, JhePublisher],
 })
 export class PublishersModule implements OnModuleInit {
   constructor(private readonly config: AppConfig) {}

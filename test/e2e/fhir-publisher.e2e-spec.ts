@@ -79,10 +79,11 @@ describe('FhirPublisher against the FHIR R5 test server', () => {
       created: resources.length,
       updated: 0,
       unchanged: entries.length - resources.length,
+      rejected: 0,
       bundles,
     });
     for (const later of results.slice(1)) {
-      expect(later).toEqual({ created: 0, updated: puts, unchanged: entries.length - puts, bundles });
+      expect(later).toEqual({ created: 0, updated: puts, unchanged: entries.length - puts, rejected: 0, bundles });
     }
     expect(await counts(resources)).toEqual(resources.map(() => 1));
     expect(server.requests).toHaveLength(5 * bundles);
@@ -111,7 +112,7 @@ describe('FhirPublisher against the FHIR R5 test server', () => {
 
     const result = await publisher.publish([heartRate('m1', { value: 80 })]);
 
-    expect(result).toEqual({ created: 0, updated: 1, unchanged: 0, bundles: 1 });
+    expect(result).toEqual({ created: 0, updated: 1, unchanged: 0, rejected: 0, bundles: 1 });
     const stored = await server.search('Observation', { identifier: `${SYSTEM}/heart_rate|m1` });
     expect(stored).toHaveLength(1);
     expect(stored[0]?.['id']).toBe(before?.['id']);
@@ -124,7 +125,7 @@ describe('FhirPublisher against the FHIR R5 test server', () => {
 
     const result = await publisher.publish([heartRate('m1', { value: 80 })]);
 
-    expect(result).toEqual({ created: 0, updated: 0, unchanged: 1, bundles: 1 });
+    expect(result).toEqual({ created: 0, updated: 0, unchanged: 1, rejected: 0, bundles: 1 });
     const stored = await server.search('Observation', { identifier: `${SYSTEM}/heart_rate|m1` });
     expect(stored.map((o) => o['valueQuantity'])).toMatchObject([{ value: 72 }]);
   });
@@ -241,6 +242,6 @@ describe('FhirPublisher against the FHIR R5 test server', () => {
 
     expect(error).toBeInstanceOf(FhirConfigurationError);
     expect(error).toMatchObject({ retryable: false, message: expect.stringContaining('FHIR_BASE_URL') });
-    expect(await harness.publisher.publish([])).toEqual({ created: 0, updated: 0, unchanged: 0, bundles: 0 });
+    expect(await harness.publisher.publish([])).toEqual({ created: 0, updated: 0, unchanged: 0, rejected: 0, bundles: 0 });
   });
 });

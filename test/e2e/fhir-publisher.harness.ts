@@ -13,6 +13,7 @@ import { TEST_REDIS_URL } from '../support/test-env.js';
 export interface PublisherHarness {
   readonly publisher: FhirPublisher;
   readonly config: AppConfig;
+  readonly module: TestingModule;
   close(): Promise<void>;
 }
 
@@ -42,7 +43,12 @@ export async function startPublisher(env: Record<string, string | undefined>): P
     .setLogger(quiet)
     .compile();
   await moduleRef.init();
-  return { publisher: moduleRef.get(FhirPublisher), config, close: () => moduleRef.close() };
+  return {
+    publisher: moduleRef.get(FhirPublisher),
+    config,
+    module: moduleRef,
+    close: () => moduleRef.close(),
+  };
 }
 
 /** Current value of one ohe_fhir_operations_total series (the registry is process-wide: compare deltas). */
