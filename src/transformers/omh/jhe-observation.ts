@@ -1,12 +1,10 @@
 import type { Observation } from 'fhir/r5.js';
-import { v5 as uuidv5 } from 'uuid';
 import type { NormalizedRecord } from '../../common/domain/records.js';
+import { identifierSystem, identity, patientScopedValue } from '../fhir-identifiers.js';
 import type { TransformedResource } from '../transformed-resource.js';
 import { omhBodies, omhCode, type OmhDataPoint } from './omh-data-point.js';
 
 export const OMH_SYSTEM = 'https://w3id.org/openmhealth';
-// Fixed namespace for the data points' UUIDv5: the same measurement always gets the same header.uuid.
-const OMH_NAMESPACE = '4f0c3a9e-6d7b-5c1e-9a2f-0b8d7e6c5a41';
 
 export interface JheContext {
   /** Base of our identifier systems, e.g. https://open-health-exchange.org. */
@@ -30,9 +28,16 @@ export function toJheObservations(
   ctx: JheContext,
 ): TransformedResource<Observation>[] {
   return omhBodies(record).map(({ schema, body, part }) => {
-    const system = `${ctx.identifierBase}/fhir/identifier/${record.provider}/${record.type}-omh`;
-    const value = `${record.patient.ehrUserId}:${record.nativeId}${part === '' ? '' : `:${part}`}`;
-    const uuid = uuidv5(`${system}|${value}`, OMH_NAMESPACE);
+    // Same identifier scheme as the FHIR target, with its own type segment; the data point's uuid is the
+    // identifier's UUIDv5, so the same measurement always carries the same header.uuid.
+    const { identifier, fullUrl } = identity(
+      identifierSystem(ctx.identifierBase, record.provider, `${record.type}-omh`),
+      patientScopedValue(
+        record.patient.ehrUserId,
+        part === '' ? record.nativeId : `${record.nativeId}:${part}`,
+      ),
+    );
+    const uuid = fullUrl.replace('urn:uuid:', '');
     const dataPoint: OmhDataPoint = {
       header: {
         uuid,
@@ -46,7 +51,7 @@ export function toJheObservations(
     const resource: Observation = {
       resourceType: 'Observation',
       status: 'final',
-      identifier: [{ system, value }],
+      identifier: [{ ...identifier }],
       code: { coding: [{ system: OMH_SYSTEM, code: omhCode(schema) }] },
       subject: { reference: `Patient/${ctx.patientId}` },
       device: { reference: `Device/${ctx.dataSourceId}` },
@@ -55,6 +60,6 @@ export function toJheObservations(
         data: Buffer.from(JSON.stringify(dataPoint), 'utf8').toString('base64'),
       },
     };
-    return { fullUrl: `urn:uuid:${uuid}`, resource, identifier: { system, value } };
+    return { fullUrl, resource, identifier };
   });
 }
