@@ -208,6 +208,8 @@ describe(loadConfig.name, () => {
       expect(loadConfig(env()).fhir).toEqual({
         baseUrl: undefined,
         target: 'fhir',
+        identifierBase: 'https://open-health-exchange.org',
+        jheDataSourceId: undefined,
         batchSize: 100,
         writeMode: 'conditional-update',
         timeoutMs: 15_000,
@@ -219,7 +221,9 @@ describe(loadConfig.name, () => {
       expect(() => loadConfig(env({ FHIR_TARGET: 'jhe', FHIR_BASE_URL: 'http://jhe:8000/FHIR/R5' }))).toThrow(
         /JHE_DATA_SOURCE_ID and FHIR_BASE_URL are required when FHIR_TARGET=jhe/,
       );
-      expect(() => loadConfig(env({ FHIR_TARGET: 'jhe', JHE_DATA_SOURCE_ID: '1' }))).toThrow(/FHIR_TARGET=jhe/);
+      expect(() => loadConfig(env({ FHIR_TARGET: 'jhe', JHE_DATA_SOURCE_ID: '1' }))).toThrow(
+        /FHIR_TARGET=jhe/,
+      );
     });
 
     it('should read the FHIR server settings, trimming the base URL', () => {

@@ -54,6 +54,8 @@ export interface FhirConfig {
   /** Undefined when no FHIR server is configured (API-only or local runs); publishing then fails at first use. */
   readonly baseUrl: string | undefined;
   readonly target: EnvironmentVariables['FHIR_TARGET'];
+  /** Base of our identifier systems: never change it once data is published, or every resource duplicates. */
+  readonly identifierBase: string;
   /** FHIR_TARGET=jhe: the JupyterHealth Exchange data source (Device) the observations are attributed to. */
   readonly jheDataSourceId: string | undefined;
   readonly batchSize: number;
@@ -260,7 +262,10 @@ function fhirAuthConfig(vars: EnvironmentVariables, problems: string[]): FhirAut
 }
 
 function jheDataSource(vars: EnvironmentVariables, problems: string[]): string | undefined {
-  if (vars.FHIR_TARGET === 'jhe' && (vars.JHE_DATA_SOURCE_ID === undefined || vars.FHIR_BASE_URL === undefined)) {
+  if (
+    vars.FHIR_TARGET === 'jhe' &&
+    (vars.JHE_DATA_SOURCE_ID === undefined || vars.FHIR_BASE_URL === undefined)
+  ) {
     problems.push('JHE_DATA_SOURCE_ID and FHIR_BASE_URL are required when FHIR_TARGET=jhe');
   }
   return vars.JHE_DATA_SOURCE_ID;
@@ -270,6 +275,7 @@ function fhirConfig(vars: EnvironmentVariables, problems: string[]): FhirConfig 
   return {
     baseUrl: vars.FHIR_BASE_URL?.replace(/\/+$/, ''),
     target: vars.FHIR_TARGET,
+    identifierBase: vars.FHIR_IDENTIFIER_BASE.replace(/\/+$/, ''),
     jheDataSourceId: jheDataSource(vars, problems),
     batchSize: vars.FHIR_BATCH_SIZE,
     writeMode: vars.FHIR_WRITE_MODE,

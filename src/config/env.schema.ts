@@ -177,8 +177,13 @@ export class EnvironmentVariables extends LinkingEnvironmentVariables {
   @IsIn(FHIR_TARGETS)
   FHIR_TARGET: (typeof FHIR_TARGETS)[number] = 'fhir';
 
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  FHIR_IDENTIFIER_BASE = 'https://open-health-exchange.org';
+
   @IsOptional()
-  @Matches(/^[A-Za-z0-9._-]{1,64}$/, { message: 'JHE_DATA_SOURCE_ID must be a JupyterHealth Exchange data source id' })
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/, {
+    message: 'JHE_DATA_SOURCE_ID must be a JupyterHealth Exchange data source id',
+  })
   JHE_DATA_SOURCE_ID?: string;
 
   @Transform(toInt)

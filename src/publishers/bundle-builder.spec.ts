@@ -84,6 +84,22 @@ describe(buildTransactionBundles.name, () => {
     ]);
   });
 
+  it('should follow an explicit write intent over the defaults', () => {
+    const scale = { ...device('d1'), write: 'upsert' as const };
+    const ended = { ...deviceAssociation('a1', scale.fullUrl), write: 'upsert' as const };
+    const placeholder = { ...heartRate('h1'), write: 'create-only' as const };
+    for (const options of [UPDATE, CREATE]) {
+      const methods = buildTransactionBundles([scale, ended, placeholder], options)
+        .flatMap((b) => b.entry ?? [])
+        .map((e) => [e.resource?.resourceType, e.request?.method]);
+      expect(methods.sort()).toEqual([
+        ['Device', 'PUT'],
+        ['DeviceAssociation', 'PUT'],
+        ['Observation', 'POST'],
+      ]);
+    }
+  });
+
   it('should escape the FHIR search characters and URL-encode the condition', () => {
     expect(escapeSearchValue('a|b,c$d\\e')).toBe('a\\|b\\,c\\$d\\\\e');
     expect(identifierCondition({ system: 'https://x.org/id', value: 'u1:grp|7' })).toBe(

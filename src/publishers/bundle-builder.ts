@@ -10,8 +10,9 @@ export interface BundleOptions {
 }
 
 /**
- * Devices and their associations are only ever created: a later sync must not overwrite what the EHR side may
- * have added to them, and the association's lifecycle (end of use) is its own operation.
+ * By default Devices and their associations are only created: a placeholder Device that rides along with
+ * observations must not overwrite the full one a device sync wrote. The writers that own them (device sync,
+ * ending a link's associations) ask for an upsert explicitly with `write: 'upsert'`.
  */
 const CREATE_ONLY: ReadonlySet<string> = new Set(['Device', 'DeviceAssociation']);
 
@@ -39,7 +40,9 @@ const QUERY_SAFE = /^[A-Za-z0-9\-._~:/|\\]*$/;
 function entryFor(item: TransformedResource, writeMode: FhirWriteMode): BundleEntry {
   const type = item.resource.resourceType;
   const condition = identifierCondition(item.identifier);
-  const upsert = writeMode === 'conditional-update' && !CREATE_ONLY.has(type);
+  const upsert =
+    item.write === 'upsert' ||
+    (item.write !== 'create-only' && writeMode === 'conditional-update' && !CREATE_ONLY.has(type));
   return {
     fullUrl: item.fullUrl,
     resource: item.resource,

@@ -7,6 +7,7 @@ import { FhirClient } from './fhir.client.js';
 import { fhirMetricProviders } from './fhir-metrics.js';
 import { FhirPublisher } from './fhir-publisher.service.js';
 import { JhePublisher } from './jhe/jhe-publisher.service.js';
+import { RecordPublisher } from './record-publisher.service.js';
 
 /**
  * FHIR publishing: bundle building, the FHIR client with its auth (bound by FHIR_AUTH_MODE) and the publisher
@@ -24,9 +25,10 @@ import { JhePublisher } from './jhe/jhe-publisher.service.js';
     FhirClient,
     FhirPublisher,
     JhePublisher,
+    RecordPublisher,
     ...fhirMetricProviders,
   ],
-  exports: [FhirPublisher, JhePublisher],
+  exports: [FhirPublisher, JhePublisher, RecordPublisher],
 })
 export class PublishersModule implements OnModuleInit {
   constructor(private readonly config: AppConfig) {}

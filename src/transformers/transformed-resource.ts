@@ -17,4 +17,9 @@ export interface TransformedResource<R extends PublishableResource = Publishable
    * observations of an ECG report), by fullUrl.
    */
   readonly group?: string;
+  /**
+   * How the publisher writes it when that is not the deployment's default: `create-only` never touches an
+   * existing resource (placeholders), `upsert` replaces it (a device sync's Device, an ended DeviceAssociation).
+   */
+  readonly write?: 'create-only' | 'upsert';
 }
