@@ -83,7 +83,13 @@ describe('FhirPublisher against the FHIR R5 test server', () => {
       bundles,
     });
     for (const later of results.slice(1)) {
-      expect(later).toEqual({ created: 0, updated: puts, unchanged: entries.length - puts, rejected: 0, bundles });
+      expect(later).toEqual({
+        created: 0,
+        updated: puts,
+        unchanged: entries.length - puts,
+        rejected: 0,
+        bundles,
+      });
     }
     expect(await counts(resources)).toEqual(resources.map(() => 1));
     expect(server.requests).toHaveLength(5 * bundles);
@@ -242,6 +248,12 @@ describe('FhirPublisher against the FHIR R5 test server', () => {
 
     expect(error).toBeInstanceOf(FhirConfigurationError);
     expect(error).toMatchObject({ retryable: false, message: expect.stringContaining('FHIR_BASE_URL') });
-    expect(await harness.publisher.publish([])).toEqual({ created: 0, updated: 0, unchanged: 0, rejected: 0, bundles: 0 });
+    expect(await harness.publisher.publish([])).toEqual({
+      created: 0,
+      updated: 0,
+      unchanged: 0,
+      rejected: 0,
+      bundles: 0,
+    });
   });
 });
