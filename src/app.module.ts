@@ -17,6 +17,7 @@ import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { IngestorsModule } from './ingestors/ingestors.module.js';
+import { WorkersModule } from './ingestors/workers.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { PublishersModule } from './publishers/publishers.module.js';
 import { TransformersModule } from './transformers/transformers.module.js';
@@ -45,6 +46,7 @@ export class AppModule implements NestModule {
         PublishersModule,
         IngestorsModule,
         ...(config.runsApi ? [BaseModule, WebhooksModule] : []),
+        ...(config.runsWorkers ? [WorkersModule] : []),
       ],
     };
   }

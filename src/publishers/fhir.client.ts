@@ -41,6 +41,54 @@ export class FhirClient {
     return this.submit(bundle);
   }
 
+  /**
+   * Every match of a type-level search, following `next` links (servers page their results).
+   * @param resourceType - e.g. DeviceAssociation
+   * @param params - search parameters, already in FHIR syntax
+   */
+  async searchAll(
+    resourceType: string,
+    params: Record<string, string>,
+  ): Promise<Array<Record<string, unknown>>> {
+    const client = this.client;
+    if (client === undefined) {
+      throw new FhirConfigurationError(
+        'FHIR_BASE_URL is not set: this deployment has no FHIR server to search',
+      );
+    }
+    const options = async (): Promise<{ headers: Record<string, string>; signal: AbortSignal }> => ({
+      headers: { ...(await this.auth.headers()) },
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    const found: Array<Record<string, unknown>> = [];
+    try {
+      let page: FhirResource | undefined = await client.search({
+        resourceType,
+        searchParams: params,
+        options: await options(),
+      });
+      // A bounded walk: a server that keeps returning `next` forever must not hang a job.
+      for (let pages = 0; page !== undefined && pages < 100; pages++) {
+        const entries = (page as Partial<Bundle>).entry ?? [];
+        found.push(
+          ...entries.flatMap((e) =>
+            e.resource === undefined ? [] : [e.resource as unknown as Record<string, unknown>],
+          ),
+        );
+        const links: NonNullable<Bundle['link']> = (page as Partial<Bundle>).link ?? [];
+        page = links.some((l) => l.relation === 'next')
+          ? await client.nextPage({
+              bundle: { ...page, link: links.map((l) => ({ relation: l.relation, url: l.url })) },
+              options: await options(),
+            })
+          : undefined;
+      }
+    } catch (err) {
+      throw toFhirError(err) ?? err;
+    }
+    return found;
+  }
+
   private async submit(bundle: Bundle): Promise<unknown> {
     const client = this.client;
     if (client === undefined) {

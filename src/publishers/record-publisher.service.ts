@@ -1,10 +1,21 @@
 import { Injectable } from '@nestjs/common';
-import type { AggregationLevel, NormalizedDevice, NormalizedRecord } from '../common/domain/records.js';
+import type {
+  AggregationLevel,
+  NormalizedDevice,
+  NormalizedRecord,
+  PatientRef,
+} from '../common/domain/records.js';
 import { AppConfig } from '../config/app-config.js';
-import { transformDevice, transformRecords } from '../transformers/fhir-transformer.js';
+import { identifierSystem } from '../transformers/fhir-identifiers.js';
+import {
+  transformDevice,
+  transformDeviceAssociation,
+  transformRecords,
+} from '../transformers/fhir-transformer.js';
 import { toJheObservations } from '../transformers/omh/jhe-observation.js';
 import type { TransformedResource } from '../transformers/transformed-resource.js';
 import { FhirConfigurationError } from './fhir-errors.js';
+import { FhirClient } from './fhir.client.js';
 import { FhirPublisher, type PublishResult } from './fhir-publisher.service.js';
 import { JhePublisher } from './jhe/jhe-publisher.service.js';
 
@@ -30,7 +41,49 @@ export class RecordPublisher {
     private readonly config: AppConfig,
     private readonly fhir: FhirPublisher,
     private readonly jhe: JhePublisher,
+    private readonly client: FhirClient,
   ) {}
+
+  /**
+   * Ends the patient's open DeviceAssociations for one provider (period.end, statusReason disconnected), as
+   * unlinking requires. They are found at the server by subject and our identifier system, so nothing about the
+   * devices has to be kept here; a JupyterHealth Exchange has none. Returns how many were ended.
+   */
+  async endDeviceAssociations(patient: PatientRef, provider: string, endedAt: Date): Promise<number> {
+    if (this.config.fhir.target !== 'fhir') {
+      return 0;
+    }
+    const system = identifierSystem(this.config.fhir.identifierBase, provider, 'device-association');
+    const found = await this.client.searchAll('DeviceAssociation', {
+      subject: `Patient/${patient.fhirPatientId}`,
+    });
+    const ctx = { identifierBase: this.config.fhir.identifierBase };
+    const ended = found.flatMap((da) => {
+      const identifier = (da['identifier'] as Array<{ system?: string; value?: string }> | undefined)?.find(
+        (i) => i.system === system,
+      );
+      const period = da['period'] as { start?: string; end?: string } | undefined;
+      if (identifier?.value === undefined || period?.start === undefined || period.end !== undefined) {
+        return [];
+      }
+      // The value is `<ehr user id>:<device id>`; the user part never contains a raw ':' (it is percent-encoded).
+      const device = { provider, nativeId: identifier.value.slice(identifier.value.indexOf(':') + 1) };
+      const link = {
+        device,
+        patient,
+        start: new Date(period.start).toISOString(),
+        end: endedAt.toISOString(),
+      };
+      return [
+        { ...transformDeviceAssociation(link, ctx), write: 'upsert' as const },
+        this.placeholderDevice(device),
+      ];
+    });
+    if (ended.length > 0) {
+      await this.fhir.publish(ended);
+    }
+    return ended.length / 2;
+  }
 
   async publish(request: PublishRequest): Promise<PublishResult> {
     const { identifierBase, target, jheDataSourceId } = this.config.fhir;
@@ -70,10 +123,17 @@ export class RecordPublisher {
       }
     }
     const ctx = { identifierBase: this.config.fhir.identifierBase };
-    return [...wanted.entries()].map(([key, device]) => ({
-      ...transformDevice(device, ctx),
-      write: known.has(key) ? undefined : 'create-only',
-    }));
+    return [...wanted.entries()].map(([key, device]) =>
+      known.has(key) ? transformDevice(device, ctx) : this.placeholderDevice(device),
+    );
+  }
+
+  private placeholderDevice(ref: { provider: string; nativeId: string }): TransformedResource {
+    const device = placeholder(ref.provider, ref.nativeId);
+    return {
+      ...transformDevice(device, { identifierBase: this.config.fhir.identifierBase }),
+      write: 'create-only',
+    };
   }
 }
 

@@ -28,6 +28,8 @@ export async function startLinkingHarness(env: Record<string, string> = {}): Pro
   const hook = await startCallbackTarget(200);
   const stateSecret = randomBytes(32).toString('hex');
   const t = await startApp({
+    // The API side only: these tests assert what linking queues, so no worker may consume it meanwhile.
+    ROLE: 'api',
     TOKEN_KEYS: `k1:${newKey()}`,
     LINK_STATE_SECRET: stateSecret,
     LINK_REDIRECT_ALLOWLIST: `${APP_ORIGIN},https://portal.example/ehr/`,

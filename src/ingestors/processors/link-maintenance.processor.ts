@@ -1,0 +1,72 @@
+/**
+ * Per-link upkeep jobs (queue link-maintenance), ids only in the payload:
+ * - ensure_subscriptions: list the provider's notification subscriptions and add the missing ones. Idempotent,
+ *   so a retry or a duplicate job is harmless; a link that is no longer usable (revoked, needs re-auth) is skipped.
+ * - end_device_associations: after an unlink, set period.end on the patient's DeviceAssociations for that
+ *   provider at the FHIR server (conditional updates on their identifiers: a replay writes the same end).
+ * Retryable failures (provider or FHIR outages) throw and BullMQ retries with backoff; permanent ones end the job
+ * as failed without spending the remaining attempts.
+ */
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
+import { UnrecoverableError, type Job } from 'bullmq';
+import { QueueName, type JobDataByQueue } from '../../common/queue/queue-names.js';
+import { FhirError } from '../../publishers/fhir-errors.js';
+import { RecordPublisher } from '../../publishers/record-publisher.service.js';
+import { LinkSubscriptionsService } from '../subscriptions/link-subscriptions.service.js';
+import { LinkNotUsableError } from '../tokens/token.service.js';
+import { LinkPatientRepository } from './link-patient.repository.js';
+
+type LinkMaintenanceJob = Job<JobDataByQueue[QueueName.LinkMaintenance]>;
+
+@Processor(QueueName.LinkMaintenance)
+export class LinkMaintenanceProcessor extends WorkerHost {
+  private readonly logger = new Logger(LinkMaintenanceProcessor.name);
+
+  constructor(
+    private readonly subscriptions: LinkSubscriptionsService,
+    private readonly publisher: RecordPublisher,
+    private readonly links: LinkPatientRepository,
+  ) {
+    super();
+  }
+
+  async process(job: LinkMaintenanceJob): Promise<string> {
+    const { linkId, task } = job.data;
+    try {
+      switch (task) {
+        case 'ensure_subscriptions':
+          return await this.ensureSubscriptions(linkId);
+        case 'end_device_associations':
+          return await this.endDeviceAssociations(linkId, new Date(job.timestamp));
+      }
+    } catch (err) {
+      if (err instanceof FhirError && !err.retryable) {
+        throw new UnrecoverableError(err.message);
+      }
+      throw err;
+    }
+  }
+
+  private async ensureSubscriptions(linkId: number): Promise<string> {
+    try {
+      const added = await this.subscriptions.ensure(linkId);
+      return `subscriptions ensured (${added.length} added)`;
+    } catch (err) {
+      if (err instanceof LinkNotUsableError) {
+        this.logger.log(`link ${linkId} is ${err.status}: subscriptions skipped`);
+        return `skipped: link ${err.status}`;
+      }
+      throw err;
+    }
+  }
+
+  private async endDeviceAssociations(linkId: number, endedAt: Date): Promise<string> {
+    const link = await this.links.find(linkId);
+    if (link === undefined) {
+      return 'skipped: link gone';
+    }
+    const ended = await this.publisher.endDeviceAssociations(link.patient, link.provider, endedAt);
+    return `${ended} device association(s) ended`;
+  }
+}
