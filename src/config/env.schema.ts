@@ -11,6 +11,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { toBool, toInt, toList } from './env-transforms.js';
 import { LinkingEnvironmentVariables } from './linking.env.js';
 
 export const ROLES = ['all', 'api', 'worker'] as const;
@@ -21,31 +22,6 @@ export const FHIR_TARGETS = ['fhir', 'jhe'] as const;
 export const FHIR_WRITE_MODES = ['conditional-create', 'conditional-update'] as const;
 export const FHIR_AUTH_MODES = ['none', 'static', 'client_credentials', 'smart_backend'] as const;
 export const FHIR_SIGNING_ALGS = ['RS384', 'ES384'] as const;
-
-const toBool = ({ value }: { value: unknown }): unknown => {
-  if (typeof value !== 'string') {
-    return value;
-  }
-  const v = value.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(v)) {
-    return true;
-  }
-  if (['false', '0', 'no', 'off'].includes(v)) {
-    return false;
-  }
-  return value;
-};
-
-const toInt = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number.parseInt(value, 10) : value;
-
-const toList = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string'
-    ? value
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s.length > 0)
-    : value;
 
 /**
  * The raw environment as the service accepts it. Every setting the service reads is declared here so that a

@@ -112,6 +112,6 @@ export class LinkController {
     @CurrentPrincipal() principal: Principal,
     @Req() req: Request,
   ): Promise<UnlinkResultDto> {
-    return this.unlinks.unlink(principal, provider, q.ehr_user_id, requestIdOf(req));
+    return this.unlink(provider, q, principal, req);
   }
 }
