@@ -115,6 +115,8 @@ describe('HTTP conventions', () => {
         '/api/base/sync/status',
         '/api/base/sync/providers',
         '/api/base/link/{provider}/status',
+        '/api/base/link/{provider}',
+        '/api/base/link/{provider}/callback',
         '/api/metrics/health',
         '/api/metrics/ready',
         '/api/metrics/live',
@@ -122,6 +124,8 @@ describe('HTTP conventions', () => {
       ]) {
         expect(paths[p]?.['get'], p).toBeDefined();
       }
+      expect(paths['/api/base/link/{provider}']?.['delete'], 'unlink').toBeDefined();
+      expect(paths['/api/base/link/{provider}/unlink']?.['post'], 'unlink (POST)').toBeDefined();
       expect(Object.keys(paths['/api/base/sync/status']!['get']!.responses)).toEqual(
         expect.arrayContaining(['200', '400', '401', '404', '406', '429']),
       );
