@@ -73,7 +73,8 @@ describe('probes and metrics', () => {
 
     beforeAll(async () => {
       // Nothing listens on port 1: every Redis call fails, as when Redis is down.
-      t = await startApp({ REDIS_URL: 'redis://127.0.0.1:1', HEALTH_CHECK_TIMEOUT_MS: '500' });
+      // API role: a BullMQ worker's close() waits for a Redis that never comes (main.ts bounds that in production).
+      t = await startApp({ ROLE: 'api', REDIS_URL: 'redis://127.0.0.1:1', HEALTH_CHECK_TIMEOUT_MS: '500' });
     });
     afterAll(async () => {
       await t.close();

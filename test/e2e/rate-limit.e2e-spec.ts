@@ -186,7 +186,8 @@ describe('rate limits', () => {
   });
 
   it('should let provider info through without rate-limit headers when Redis is unreachable', async () => {
-    const t = await boot({ REDIS_URL: 'redis://127.0.0.1:1' });
+    // API role: a BullMQ worker's close() waits for a Redis that never comes (main.ts bounds that in production).
+    const t = await boot({ ROLE: 'api', REDIS_URL: 'redis://127.0.0.1:1' });
     for (let i = 0; i < 3; i++) {
       const res = await t.http().get(PROVIDERS);
       expect(res.status).toBe(200);

@@ -7,7 +7,7 @@
  * Retryable failures (provider or FHIR outages) throw and BullMQ retries with backoff; permanent ones end the job
  * as failed without spending the remaining attempts.
  */
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { QueueName, type JobDataByQueue } from '../../common/queue/queue-names.js';
@@ -22,6 +22,7 @@ type LinkMaintenanceJob = Job<JobDataByQueue[QueueName.LinkMaintenance]>;
 @Processor(QueueName.LinkMaintenance)
 export class LinkMaintenanceProcessor extends WorkerHost {
   private readonly logger = new Logger(LinkMaintenanceProcessor.name);
+  private lastErrorLog = 0;
 
   constructor(
     private readonly subscriptions: LinkSubscriptionsService,
@@ -29,6 +30,16 @@ export class LinkMaintenanceProcessor extends WorkerHost {
     private readonly links: LinkPatientRepository,
   ) {
     super();
+  }
+
+  /** Without a listener BullMQ prints every failed reconnect to stderr; one log line per minute is enough. */
+  @OnWorkerEvent('error')
+  onError(err: Error): void {
+    const now = Date.now();
+    if (now - this.lastErrorLog >= 60_000) {
+      this.lastErrorLog = now;
+      this.logger.warn(`worker cannot reach Redis: ${err.message}`);
+    }
   }
 
   async process(job: LinkMaintenanceJob): Promise<string> {
