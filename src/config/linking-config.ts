@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { KeyRingError, parseKeyRing, type KeyRing } from '../common/crypto/token-cipher.js';
 import type { LinkingEnvironmentVariables } from './linking.env.js';
 
@@ -13,6 +14,8 @@ export interface WithingsLinkConfig {
   readonly apiBaseUrl: string;
   readonly scopes: readonly string[];
   readonly webhookSecret: string | undefined;
+  /** IPs / CIDRs notifications must come from (checked against the client address); empty allows any. */
+  readonly webhookIpAllowlist: readonly string[];
 }
 
 export interface GoogleHealthLinkConfig {
@@ -40,6 +43,16 @@ export interface LinkingConfig {
 }
 
 const trim = (url: string): string => url.replace(/\/+$/, '');
+
+/** An IPv4/IPv6 address, or one with a /prefix no longer than the family allows. */
+export function isIpOrCidr(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) {
+    return false;
+  }
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
 
 function client(
   id: string | undefined,
@@ -83,6 +96,10 @@ export function linkingConfig(
       problems.push('LINK_STATE_SECRET is missing (required when a provider client is configured)');
     }
   }
+  const badIps = vars.WITHINGS_WEBHOOK_IP_ALLOWLIST.filter((e) => !isIpOrCidr(e));
+  if (badIps.length > 0) {
+    problems.push(`WITHINGS_WEBHOOK_IP_ALLOWLIST (not an IP or CIDR: ${badIps.join(', ')})`);
+  }
   const webhookBase = vars.WEBHOOK_PUBLIC_BASE_URL ?? vars.PUBLIC_BASE_URL;
   return {
     keyRing,
@@ -97,6 +114,7 @@ export function linkingConfig(
       apiBaseUrl: trim(vars.WITHINGS_API_BASE_URL),
       scopes: vars.WITHINGS_SCOPES.split(','),
       webhookSecret: vars.WITHINGS_WEBHOOK_SECRET,
+      webhookIpAllowlist: vars.WITHINGS_WEBHOOK_IP_ALLOWLIST,
     },
     googleHealth: {
       client: googleClient,

@@ -67,6 +67,11 @@ export class LinkingEnvironmentVariables {
   })
   WITHINGS_WEBHOOK_SECRET?: string;
 
+  /** Source addresses (IPs or CIDRs, comma-separated) Withings notifications may come from. Empty: any source. */
+  @Transform(toList)
+  @IsString({ each: true })
+  WITHINGS_WEBHOOK_IP_ALLOWLIST: string[] = [];
+
   @IsOptional()
   @IsString()
   GOOGLE_CLIENT_ID?: string;

@@ -1,8 +1,15 @@
 import { Module } from '@nestjs/common';
+import { NotificationInboxRepository } from './inbox/notification-inbox.repository.js';
+import { WithingsWebhookController } from './withings/withings-webhook.controller.js';
+import { WithingsWebhookGuard } from './withings/withings-webhook.guard.js';
+import { WithingsWebhookService } from './withings/withings-webhook.service.js';
 
 /**
- * Provider notification receivers (/webhooks/withings/, /webhooks/fitbit/), their verification, the durable
- * inbox and its reconciler. Filled by the webhooks and sync-pipeline work; bound only where the API runs.
+ * Provider notification receivers and the durable inbox they write before queueing. Bound only where the API
+ * runs. Still to come: the Fitbit / Google Health receiver, the inbox reconciler, /webhooks/health and /metrics.
  */
-@Module({})
+@Module({
+  controllers: [WithingsWebhookController],
+  providers: [NotificationInboxRepository, WithingsWebhookService, WithingsWebhookGuard],
+})
 export class WebhooksModule {}

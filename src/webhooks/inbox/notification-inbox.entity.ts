@@ -1,0 +1,49 @@
+import { Check, Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+
+export const INBOX_STATUSES = ['received', 'queued', 'done', 'dropped'] as const;
+export type InboxStatus = (typeof INBOX_STATUSES)[number];
+
+/**
+ * Non-health fields of a provider notification: ids, time bounds and the change kind. A notification is only a
+ * hint to re-fetch, so nothing here is a measurement.
+ */
+export type InboxPayload = Readonly<Record<string, string>>;
+
+/**
+ * The durable inbox: every accepted notification is committed here (insert-or-ignore on provider + dedup key)
+ * before it is queued, so a lost Redis job can be re-queued from Postgres. link_id has no foreign key so the row
+ * outlives an unlinked account.
+ */
+@Entity({ name: 'notification_inbox' })
+@Unique('uq_notification_inbox_provider_dedup', ['provider', 'dedupKey'])
+@Index('ix_notification_inbox_status_received', ['status', 'receivedAt'])
+@Check('ck_notification_inbox_status', `"status" IN ('received', 'queued', 'done', 'dropped')`)
+export class NotificationInbox {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_notification_inbox' })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  provider!: string;
+
+  /** Hex sha256 of the provider's identifying fields (Withings: userid|appli|startdate|enddate|action). */
+  @Column({ name: 'dedup_key', type: 'varchar', length: 64 })
+  dedupKey!: string;
+
+  @Column({ name: 'link_id', type: 'integer', nullable: true })
+  linkId!: number | null;
+
+  @Column({ type: 'jsonb' })
+  payload!: InboxPayload;
+
+  @Column({ type: 'varchar', length: 16, default: 'received' })
+  status!: InboxStatus;
+
+  @Column({ name: 'received_at', type: 'timestamptz', default: () => 'now()' })
+  receivedAt!: Date;
+
+  @Column({ name: 'queued_at', type: 'timestamptz', nullable: true })
+  queuedAt!: Date | null;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+}

@@ -1,0 +1,63 @@
+import { Body, Controller, Get, Head, Header, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiConsumes, ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public } from '../../common/auth/auth.decorators.js';
+import { ApiErrorResponses } from '../../common/errors/api-error.docs.js';
+import { RateLimit } from '../../common/rate-limit/rate-limit.decorator.js';
+import {
+  ChallengeQueryDto,
+  WebhookAcceptedDto,
+  WithingsNotificationDto,
+} from './withings-notification.dto.js';
+import { WithingsWebhookGuard } from './withings-webhook.guard.js';
+import { WithingsWebhookService } from './withings-webhook.service.js';
+
+/**
+ * Withings notify callbacks at /webhooks/withings/<WITHINGS_WEBHOOK_SECRET>, the URL the subscription code
+ * registers. The token-less GET/HEAD answer the spec's challenge echo.
+ */
+@ApiTags('webhooks')
+@Public()
+@RateLimit('webhooks')
+@Controller('webhooks/withings')
+export class WithingsWebhookController {
+  constructor(private readonly webhooks: WithingsWebhookService) {}
+
+  @Head()
+  @ApiExcludeEndpoint()
+  probe(): void {
+    // Withings sends HEAD to the callback at subscribe time and wants a 2xx.
+  }
+
+  @Get()
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  @ApiOperation({ summary: 'Verification: echoes ?challenge= as text/plain' })
+  challenge(@Query() query: ChallengeQueryDto): string {
+    return query.challenge ?? '';
+  }
+
+  @Head(':token')
+  @UseGuards(WithingsWebhookGuard)
+  @ApiExcludeEndpoint()
+  probeCallback(): void {
+    // As probe(), for the registered callback URL.
+  }
+
+  @Get(':token')
+  @UseGuards(WithingsWebhookGuard)
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  @ApiOperation({ summary: 'Verification on the callback URL: echoes ?challenge= as text/plain' })
+  challengeCallback(@Query() query: ChallengeQueryDto): string {
+    return query.challenge ?? '';
+  }
+
+  @Post(':token')
+  @UseGuards(WithingsWebhookGuard)
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Withings data-update notification (form-encoded or JSON)' })
+  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
+  @ApiAcceptedResponse({ type: WebhookAcceptedDto })
+  @ApiErrorResponses(400, 403, 404, 413)
+  notify(@Body() body: WithingsNotificationDto): Promise<WebhookAcceptedDto> {
+    return this.webhooks.accept(body);
+  }
+}

@@ -1,0 +1,73 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { createHash } from 'node:crypto';
+import { PRIORITY, QueueName, type JobDataByQueue } from '../../common/queue/queue-names.js';
+import type { InboxPayload } from '../inbox/notification-inbox.entity.js';
+import { NotificationInboxRepository } from '../inbox/notification-inbox.repository.js';
+import type { WebhookAcceptedDto, WithingsNotificationDto } from './withings-notification.dto.js';
+
+const PROVIDER = 'withings';
+const PAYLOAD_FIELDS = ['userid', 'appli', 'startdate', 'enddate', 'date', 'deviceid', 'action'] as const;
+
+/** sha256 of userid|appli|startdate|enddate|action: Withings gives no delivery id, retries repeat these. */
+export function withingsDedupKey(n: WithingsNotificationDto): string {
+  const parts = [n.userid, n.appli, n.startdate ?? '', n.enddate ?? '', n.action ?? ''];
+  return createHash('sha256').update(parts.join('|')).digest('hex');
+}
+
+/**
+ * Accepts a Withings notification: commit it to the inbox (insert-or-ignore), then queue it with the inbox id as
+ * job id. If queueing fails the error propagates (5xx), the row stays `received`, and Withings' retry, landing
+ * on the same dedup key, queues it then.
+ */
+@Injectable()
+export class WithingsWebhookService {
+  private readonly logger = new Logger(WithingsWebhookService.name);
+
+  constructor(
+    private readonly inbox: NotificationInboxRepository,
+    @InjectQueue(QueueName.Notifications)
+    private readonly queue: Queue<JobDataByQueue[QueueName.Notifications]>,
+  ) {}
+
+  async accept(notification: WithingsNotificationDto): Promise<WebhookAcceptedDto> {
+    const payload: Record<string, string> = {};
+    for (const field of PAYLOAD_FIELDS) {
+      const value = notification[field];
+      if (value !== undefined) {
+        payload[field] = value;
+      }
+    }
+    const entry = {
+      provider: PROVIDER,
+      dedupKey: withingsDedupKey(notification),
+      payload: payload as InboxPayload,
+    };
+    const linkId = await this.inbox.findActiveLinkId(PROVIDER, notification.userid);
+    if (linkId === undefined) {
+      const row = await this.inbox.insertOrGet({ ...entry, linkId: null, status: 'dropped' });
+      this.logger.warn(
+        { inboxId: row.id, appli: notification.appli },
+        'Withings notification for an unknown user',
+      );
+      return accepted(0);
+    }
+    const row = await this.inbox.insertOrGet({ ...entry, linkId, status: 'received' });
+    if (row.status === 'received') {
+      // Idempotent: a job with this id that already exists is not added again.
+      await this.queue.add(PROVIDER, { inboxId: row.id }, { jobId: row.id, priority: PRIORITY.realtime });
+      await this.inbox.markQueued(row.id);
+    }
+    return accepted(row.inserted ? 1 : 0);
+  }
+}
+
+function accepted(queued: number): WebhookAcceptedDto {
+  return {
+    status: 'accepted',
+    provider: PROVIDER,
+    sync_tasks_queued: queued,
+    timestamp: new Date().toISOString(),
+  };
+}
