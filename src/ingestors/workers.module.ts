@@ -1,15 +1,17 @@
 import { Module } from '@nestjs/common';
 import { PublishersModule } from '../publishers/publishers.module.js';
+import { InboxReconciler } from '../webhooks/inbox/inbox-reconciler.service.js';
 import { IngestorsModule } from './ingestors.module.js';
 import { LinkMaintenanceProcessor } from './processors/link-maintenance.processor.js';
 import { LinkPatientRepository } from './processors/link-patient.repository.js';
 
 /**
  * The queue processors. Imported only by processes that run workers (ROLE=all|worker), so an API-only process
- * never consumes jobs.
+ * never consumes jobs. The inbox reconciler lives here too: it re-queues lost notification jobs, which only matters
+ * where they are consumed, and SKIP LOCKED lets every worker process run it.
  */
 @Module({
   imports: [IngestorsModule, PublishersModule],
-  providers: [LinkPatientRepository, LinkMaintenanceProcessor],
+  providers: [LinkPatientRepository, LinkMaintenanceProcessor, InboxReconciler],
 })
 export class WorkersModule {}
