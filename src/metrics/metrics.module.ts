@@ -57,6 +57,7 @@ const defaultMetricsRegistered = (): boolean =>
       labelNames: ['version', 'role'],
     }),
   ],
+  exports: [HealthService],
 })
 export class MetricsModule implements NestModule {
   constructor(@InjectMetric(METRIC.applicationInfo) info: Gauge<'version' | 'role'>, config: AppConfig) {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { WebhookStatsModule } from './stats/webhook-stats.module.js';
 import { NotificationInboxRepository } from './inbox/notification-inbox.repository.js';
 import { WithingsWebhookController } from './withings/withings-webhook.controller.js';
 import { WithingsWebhookGuard } from './withings/withings-webhook.guard.js';
@@ -6,9 +7,10 @@ import { WithingsWebhookService } from './withings/withings-webhook.service.js';
 
 /**
  * Provider notification receivers and the durable inbox they write before queueing. Bound only where the API
- * runs. Still to come: the Fitbit / Google Health receiver, the inbox reconciler, /webhooks/health and /metrics.
+ * runs. Still to come: the Fitbit / Google Health receiver, the inbox reconciler.
  */
 @Module({
+  imports: [WebhookStatsModule],
   controllers: [WithingsWebhookController],
   providers: [NotificationInboxRepository, WithingsWebhookService, WithingsWebhookGuard],
 })

@@ -8,6 +8,7 @@ import {
   WebhookAcceptedDto,
   WithingsNotificationDto,
 } from './withings-notification.dto.js';
+import { WebhookStatsService } from '../stats/webhook-stats.service.js';
 import { WithingsWebhookGuard } from './withings-webhook.guard.js';
 import { WithingsWebhookService } from './withings-webhook.service.js';
 
@@ -20,7 +21,10 @@ import { WithingsWebhookService } from './withings-webhook.service.js';
 @RateLimit('webhooks')
 @Controller('webhooks/withings')
 export class WithingsWebhookController {
-  constructor(private readonly webhooks: WithingsWebhookService) {}
+  constructor(
+    private readonly webhooks: WithingsWebhookService,
+    private readonly stats: WebhookStatsService,
+  ) {}
 
   @Head()
   @ApiExcludeEndpoint()
@@ -57,7 +61,9 @@ export class WithingsWebhookController {
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiAcceptedResponse({ type: WebhookAcceptedDto })
   @ApiErrorResponses(400, 403, 404, 413)
-  notify(@Body() body: WithingsNotificationDto): Promise<WebhookAcceptedDto> {
-    return this.webhooks.accept(body);
+  async notify(@Body() body: WithingsNotificationDto): Promise<WebhookAcceptedDto> {
+    const result = await this.webhooks.accept(body);
+    this.stats.recordNotification(result.provider, result.sync_tasks_queued);
+    return result;
   }
 }

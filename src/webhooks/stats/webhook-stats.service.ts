@@ -1,0 +1,139 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { RedisService } from '../../common/redis/redis.service.js';
+import { ProviderRegistry } from '../../ingestors/registry/provider-registry.js';
+import type { WebhookEndpointStatsDto, WebhookMetricsDto } from './webhook-stats.dto.js';
+
+/** How often, at most, a Redis failure while recording is logged. */
+const WARN_EVERY_MS = 30_000;
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+function num(value: string | undefined): number {
+  const n = Number(value ?? 0);
+  return Number.isFinite(n) ? n : 0;
+}
+
+/**
+ * Webhook counters shared by every instance: one Redis hash per provider (requests, successes, failures,
+ * total_ms, notifications, tasks_queued, last_updated), each update one pipelined round trip. Recording never
+ * waits for Redis nor throws: a webhook is answered whether or not its statistics could be kept.
+ */
+@Injectable()
+export class WebhookStatsService {
+  private readonly logger = new Logger(WebhookStatsService.name);
+  private lastWarning = 0;
+
+  constructor(
+    private readonly redis: RedisService,
+    private readonly registry: ProviderRegistry,
+  ) {}
+
+  /** Whether `provider` is a supported provider (only those get a hash, so arbitrary paths cannot add keys). */
+  isProvider(provider: string): boolean {
+    return this.registry.find(provider) !== undefined;
+  }
+
+  /** One answered request to /webhooks/<provider>/...: 2xx is a success, anything else a failure. */
+  recordRequest(provider: string, success: boolean, durationMs: number): void {
+    const key = this.key(provider);
+    this.fire(
+      this.redis.client
+        .pipeline()
+        .hincrby(key, 'requests', 1)
+        .hincrby(key, success ? 'successes' : 'failures', 1)
+        .hincrbyfloat(key, 'total_ms', durationMs)
+        .hset(key, 'last_updated', new Date().toISOString())
+        .exec(),
+    );
+  }
+
+  /** One notification accepted, and the sync tasks it queued. */
+  recordNotification(provider: string, tasksQueued: number): void {
+    const key = this.key(provider);
+    this.fire(
+      this.redis.client
+        .pipeline()
+        .hincrby(key, 'notifications', 1)
+        .hincrby(key, 'tasks_queued', tasksQueued)
+        .exec(),
+    );
+  }
+
+  /** The spec's metrics for every supported provider; zeros for providers that received nothing. */
+  async metrics(): Promise<WebhookMetricsDto> {
+    const providers = this.registry.types;
+    const pipeline = this.redis.client.pipeline();
+    for (const provider of providers) {
+      pipeline.hgetall(this.key(provider));
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const endpoints: Record<string, WebhookEndpointStatsDto> = {};
+    const notifications: Record<string, number> = {};
+    let requests = 0;
+    let successes = 0;
+    let failures = 0;
+    let totalMs = 0;
+    let tasks = 0;
+    let lastUpdated: string | null = null;
+    providers.forEach((provider, i) => {
+      const [err, value] = results[i] ?? [null, {}];
+      if (err) {
+        throw err;
+      }
+      const hash = (value ?? {}) as Record<string, string | undefined>;
+      const n = num(hash['requests']);
+      const ok = num(hash['successes']);
+      const ms = num(hash['total_ms']);
+      endpoints[provider] = {
+        requests: n,
+        success_rate: n === 0 ? 0 : round1((ok / n) * 100),
+        avg_response_time_ms: n === 0 ? 0 : round1(ms / n),
+      };
+      notifications[provider] = num(hash['notifications']);
+      requests += n;
+      successes += ok;
+      failures += num(hash['failures']);
+      totalMs += ms;
+      tasks += num(hash['tasks_queued']);
+      const updated = hash['last_updated'];
+      if (updated !== undefined && (lastUpdated === null || updated > lastUpdated)) {
+        lastUpdated = updated;
+      }
+    });
+    return {
+      webhook_metrics: {
+        total_requests: requests,
+        successful_requests: successes,
+        failed_requests: failures,
+        average_response_time_ms: requests === 0 ? 0 : round1(totalMs / requests),
+      },
+      endpoints,
+      provider_notifications: notifications,
+      sync_tasks_queued: tasks,
+      last_updated: lastUpdated,
+    };
+  }
+
+  private key(provider: string): string {
+    return this.redis.key('webhook-stats', provider);
+  }
+
+  private fire(pending: Promise<Array<[Error | null, unknown]> | null>): void {
+    pending
+      .then((results) => {
+        const failed = results?.find(([err]) => err !== null)?.[0];
+        if (failed) {
+          throw failed;
+        }
+      })
+      .catch((err: unknown) => {
+        const now = Date.now();
+        if (now - this.lastWarning >= WARN_EVERY_MS) {
+          this.lastWarning = now;
+          this.logger.warn(`Could not record webhook statistics: ${(err as Error).message}`);
+        }
+      });
+  }
+}
