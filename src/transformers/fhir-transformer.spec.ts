@@ -21,27 +21,32 @@ const codes = (concept: Observation['code']): string[] =>
   (concept.coding ?? []).map((c) => `${c.system ?? ''}|${c.code ?? ''}`);
 const codesOf = (o: Observation): string[] => codes(o.code);
 
+/** One golden fixture per data type, in test/fixtures/fhir/. */
+const RECORD_GOLDENS = [
+  'heart-rate',
+  'resting-heart-rate',
+  'steps',
+  'rr-intervals',
+  'hrv',
+  'ecg',
+  'blood-pressure',
+  'weight',
+  'body-fat',
+  'body-temperature',
+  'spo2',
+  'sleep',
+];
+
 describe(transformRecords.name, () => {
-  it.each([
-    'heart-rate',
-    'resting-heart-rate',
-    'steps',
-    'rr-intervals',
-    'hrv',
-    'ecg',
-    'blood-pressure',
-    'weight',
-    'body-fat',
-    'body-temperature',
-    'spo2',
-    'sleep',
-    'hourly',
-  ])('should turn the %s golden input into exactly the golden FHIR resources', (name) => {
-    const golden = loadGolden<NormalizedRecord, FhirTransformContext>(name);
-    const out = transformRecords(golden.input, golden.context);
-    assertPublishable(out);
-    expect(out).toStrictEqual(golden.expected);
-  });
+  it.each([...RECORD_GOLDENS, 'hourly'])(
+    'should turn the %s golden input into exactly the golden FHIR resources',
+    (name) => {
+      const golden = loadGolden<NormalizedRecord, FhirTransformContext>(name);
+      const out = transformRecords(golden.input, golden.context);
+      assertPublishable(out);
+      expect(out).toStrictEqual(golden.expected);
+    },
+  );
 
   it.each<[string, NormalizedRecord, string, string[], string | undefined]>([
     [
@@ -251,22 +256,8 @@ describe(transformRecords.name, () => {
   });
 
   it('should emit only LOINC codes with a valid check digit', () => {
-    const names = [
-      'heart-rate',
-      'resting-heart-rate',
-      'steps',
-      'rr-intervals',
-      'hrv',
-      'ecg',
-      'blood-pressure',
-      'weight',
-      'body-fat',
-      'body-temperature',
-      'spo2',
-      'sleep',
-    ];
     const loinc = new Set<string>();
-    for (const name of names) {
+    for (const name of RECORD_GOLDENS) {
       const golden = loadGolden<NormalizedRecord, FhirTransformContext>(name);
       JSON.stringify(transformRecords(golden.input, golden.context), (key, value: unknown) => {
         if (key === 'coding' && Array.isArray(value)) {

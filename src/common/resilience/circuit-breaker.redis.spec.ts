@@ -3,13 +3,12 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { uniqueRedisPrefix } from '../../../test/support/app.js';
-import { TEST_REDIS_URL } from '../../../test/support/test-env.js';
-import { redisOptionsFromUrl } from '../redis/redis-options.js';
+import { RedisClients } from '../../../test/support/redis-clients.js';
 import { CircuitBreaker, CircuitOpenError, type CircuitBreakerOptions } from './circuit-breaker.js';
 
 // The Redis side of the breaker: one breaker across processes, one clock, and what happens without Redis.
 describe(`${CircuitBreaker.name} in Redis`, () => {
-  const clients: Redis[] = [];
+  const redis = new RedisClients();
   let prefix: string;
   let calls: number;
   const ok = (): Promise<string> => {
@@ -21,21 +20,7 @@ describe(`${CircuitBreaker.name} in Redis`, () => {
     return Promise.reject(new Error('503 from upstream'));
   };
 
-  /** A connection of its own, as another worker process would have, configured like RedisService's. */
-  async function connect(options: RedisOptions = redisOptionsFromUrl(TEST_REDIS_URL)): Promise<Redis> {
-    const client = new Redis({
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      lazyConnect: true,
-      ...options,
-    });
-    client.on('error', () => undefined);
-    clients.push(client);
-    if (options.port !== 1) {
-      await client.connect();
-    }
-    return client;
-  }
+  const connect = (options?: RedisOptions): Promise<Redis> => redis.connect(options);
 
   function breaker(client: Redis, options: Partial<CircuitBreakerOptions> = {}): CircuitBreaker {
     return new CircuitBreaker(
@@ -58,9 +43,7 @@ describe(`${CircuitBreaker.name} in Redis`, () => {
   });
 
   afterEach(() => {
-    for (const client of clients.splice(0)) {
-      client.disconnect();
-    }
+    redis.closeAll();
   });
 
   it('should share one breaker between processes on separate connections', async () => {

@@ -3,8 +3,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { uniqueRedisPrefix } from '../../../test/support/app.js';
-import { TEST_REDIS_URL } from '../../../test/support/test-env.js';
-import { redisOptionsFromUrl } from '../redis/redis-options.js';
+import { RedisClients } from '../../../test/support/redis-clients.js';
 import {
   CircuitBreaker,
   CircuitOpenError,
@@ -53,24 +52,10 @@ function deferred(): { promise: Promise<string>; resolve: (value: string) => voi
 }
 
 describe(CircuitBreaker.name, () => {
-  const clients: Redis[] = [];
+  const redis = new RedisClients();
   let prefix: string;
 
-  /** A separate connection, as another worker process would have, configured like RedisService's. */
-  async function connect(options: RedisOptions = redisOptionsFromUrl(TEST_REDIS_URL)): Promise<Redis> {
-    const client = new Redis({
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      lazyConnect: true,
-      ...options,
-    });
-    client.on('error', () => undefined);
-    clients.push(client);
-    if (options.port !== 1) {
-      await client.connect();
-    }
-    return client;
-  }
+  const connect = (options?: RedisOptions): Promise<Redis> => redis.connect(options);
 
   const redisFor = (client: Redis): BreakerRedis => ({
     client,
@@ -91,7 +76,7 @@ describe(CircuitBreaker.name, () => {
   }
 
   async function stateOf(b: CircuitBreaker): Promise<Record<string, string>> {
-    return (clients[0] ?? (await connect())).hgetall(b.key);
+    return (await redis.any()).hgetall(b.key);
   }
 
   async function failTimes(b: CircuitBreaker, fn: () => Promise<never>, times: number): Promise<void> {
@@ -107,9 +92,7 @@ describe(CircuitBreaker.name, () => {
   });
 
   afterEach(() => {
-    for (const client of clients.splice(0)) {
-      client.disconnect();
-    }
+    redis.closeAll();
   });
 
   it('should open after exactly failureThreshold consecutive failures and then fail fast without calling fn', async () => {
