@@ -4,6 +4,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { EnvironmentVariables } from './env.schema.js';
 import { linkingConfig, type LinkingConfig } from './linking-config.js';
+import { syncConfig, type SyncConfig, type WebhookVerificationConfig } from './sync-config.js';
 
 export type Role = EnvironmentVariables['ROLE'];
 export type AuthMode = EnvironmentVariables['AUTH_MODE'];
@@ -95,6 +96,8 @@ export class AppConfig {
   readonly rateLimits!: RateLimitConfig;
   readonly fhir!: FhirConfig;
   readonly linking!: LinkingConfig;
+  readonly sync!: SyncConfig;
+  readonly webhooks!: WebhookVerificationConfig;
 
   get runsApi(): boolean {
     return this.role !== 'worker';
@@ -132,6 +135,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const fhir = fhirConfig(vars, problems);
   const linking = linkingConfig(vars, problems);
+  const { sync, webhooks } = syncConfig(vars, problems);
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
@@ -173,6 +177,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     fhir,
     linking,
+    sync,
+    webhooks,
   });
 }
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { WebhookStatsModule } from './stats/webhook-stats.module.js';
+import { InboxAcceptor } from './inbox/inbox-acceptor.service.js';
 import { NotificationInboxRepository } from './inbox/notification-inbox.repository.js';
 import { WithingsWebhookController } from './withings/withings-webhook.controller.js';
 import { WithingsWebhookGuard } from './withings/withings-webhook.guard.js';
@@ -12,6 +13,6 @@ import { WithingsWebhookService } from './withings/withings-webhook.service.js';
 @Module({
   imports: [WebhookStatsModule],
   controllers: [WithingsWebhookController],
-  providers: [NotificationInboxRepository, WithingsWebhookService, WithingsWebhookGuard],
+  providers: [NotificationInboxRepository, InboxAcceptor, WithingsWebhookService, WithingsWebhookGuard],
 })
 export class WebhooksModule {}

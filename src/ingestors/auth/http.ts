@@ -3,6 +3,21 @@ import { ProviderCallError } from './provider-auth.js';
 export interface HttpAnswer {
   readonly status: number;
   readonly json: unknown;
+  /** Retry-After (seconds or HTTP date) in milliseconds, when the provider sent one. */
+  readonly retryAfterMs?: number;
+}
+
+/** Reads a Retry-After header (delta seconds or an HTTP date) as milliseconds from now. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null || value.trim() === '') {
+    return undefined;
+  }
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) {
+    return Number(trimmed) * 1000;
+  }
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** One provider HTTP call with a hard timeout; transport failures and timeouts become retryable ProviderCallErrors. */
@@ -35,7 +50,10 @@ export async function callProvider(
   } catch {
     json = undefined;
   }
-  return { status: res.status, json };
+  const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+  return retryAfterMs === undefined
+    ? { status: res.status, json }
+    : { status: res.status, json, retryAfterMs };
 }
 
 export const isRecord = (v: unknown): v is Record<string, unknown> =>

@@ -1,4 +1,5 @@
 import type OAuth2Strategy from 'passport-oauth2';
+import type { NotificationIntent, NotificationPayload } from '../../common/domain/notification.js';
 
 /** A token pair as a provider issued it. `scopes` are the granted ones, which may be fewer than requested. */
 export interface TokenSet {
@@ -32,7 +33,7 @@ export class InvalidTokenError extends Error {
 
 /** A provider call failed for a reason a retry may cure (timeout, 5xx, rate limit). */
 export class ProviderCallError extends Error {
-  override readonly name = 'ProviderCallError';
+  override readonly name: string = 'ProviderCallError';
   constructor(
     message: string,
     readonly retryable: boolean,
@@ -89,4 +90,10 @@ export abstract class ProviderNotifications {
 
   /** Removes every subscription of this user that points at us. */
   abstract unsubscribeAll(accessToken: string): Promise<void>;
+
+  /**
+   * What one inbox payload (written by this provider's webhook receiver) asks for: data types and the
+   * provider's window, a revocation, or nothing. Pure: no I/O.
+   */
+  abstract interpret(payload: NotificationPayload): NotificationIntent;
 }

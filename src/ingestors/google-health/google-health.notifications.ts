@@ -1,3 +1,4 @@
+import type { NotificationIntent, NotificationPayload } from '../../common/domain/notification.js';
 import { Injectable } from '@nestjs/common';
 import { ProviderNotifications } from '../auth/provider-auth.js';
 import { FITBIT } from './fitbit.descriptor.js';
@@ -17,5 +18,9 @@ export class GoogleHealthNotifications extends ProviderNotifications {
 
   unsubscribeAll(): Promise<void> {
     return Promise.resolve();
+  }
+
+  interpret(_payload: NotificationPayload): NotificationIntent {
+    return { kind: 'ignore', reason: 'not yet mapped' };
   }
 }

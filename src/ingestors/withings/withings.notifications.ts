@@ -1,3 +1,4 @@
+import type { NotificationIntent, NotificationPayload } from '../../common/domain/notification.js';
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
 import { ProviderCallError, ProviderNotifications } from '../auth/provider-auth.js';
@@ -71,5 +72,9 @@ export class WithingsNotifications extends ProviderNotifications {
 
   private signal(): AbortSignal {
     return AbortSignal.timeout(this.config.linking.tokenCallTimeoutMs);
+  }
+
+  interpret(_payload: NotificationPayload): NotificationIntent {
+    return { kind: 'ignore', reason: 'not yet mapped' };
   }
 }

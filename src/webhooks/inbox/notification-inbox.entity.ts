@@ -1,3 +1,4 @@
+import type { NotificationPayload } from '../../common/domain/notification.js';
 import { Check, Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
 export const INBOX_STATUSES = ['received', 'queued', 'done', 'dropped'] as const;
@@ -7,7 +8,7 @@ export type InboxStatus = (typeof INBOX_STATUSES)[number];
  * Non-health fields of a provider notification: ids, time bounds and the change kind. A notification is only a
  * hint to re-fetch, so nothing here is a measurement.
  */
-export type InboxPayload = Readonly<Record<string, string>>;
+export type InboxPayload = NotificationPayload;
 
 /**
  * The durable inbox: every accepted notification is committed here (insert-or-ignore on provider + dedup key)

@@ -1,8 +1,6 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
-import type { Queue } from 'bullmq';
 import { createHash } from 'node:crypto';
-import { PRIORITY, QueueName, type JobDataByQueue } from '../../common/queue/queue-names.js';
+import { InboxAcceptor } from '../inbox/inbox-acceptor.service.js';
 import type { InboxPayload } from '../inbox/notification-inbox.entity.js';
 import { NotificationInboxRepository } from '../inbox/notification-inbox.repository.js';
 import type { WebhookAcceptedDto, WithingsNotificationDto } from './withings-notification.dto.js';
@@ -27,8 +25,7 @@ export class WithingsWebhookService {
 
   constructor(
     private readonly inbox: NotificationInboxRepository,
-    @InjectQueue(QueueName.Notifications)
-    private readonly queue: Queue<JobDataByQueue[QueueName.Notifications]>,
+    private readonly acceptor: InboxAcceptor,
   ) {}
 
   async accept(notification: WithingsNotificationDto): Promise<WebhookAcceptedDto> {
@@ -46,19 +43,14 @@ export class WithingsWebhookService {
     };
     const linkId = await this.inbox.findActiveLinkId(PROVIDER, notification.userid);
     if (linkId === undefined) {
-      const row = await this.inbox.insertOrGet({ ...entry, linkId: null, status: 'dropped' });
+      const row = await this.acceptor.accept({ ...entry, linkId: null, status: 'dropped' });
       this.logger.warn(
-        { inboxId: row.id, appli: notification.appli },
+        { inboxId: row.inboxId, appli: notification.appli },
         'Withings notification for an unknown user',
       );
       return accepted(0);
     }
-    const row = await this.inbox.insertOrGet({ ...entry, linkId, status: 'received' });
-    if (row.status === 'received') {
-      // Idempotent: a job with this id that already exists is not added again.
-      await this.queue.add(PROVIDER, { inboxId: row.id }, { jobId: row.id, priority: PRIORITY.realtime });
-      await this.inbox.markQueued(row.id);
-    }
+    const row = await this.acceptor.accept({ ...entry, linkId, status: 'received' });
     return accepted(row.inserted ? 1 : 0);
   }
 }

@@ -1,0 +1,51 @@
+import type { SyncEnvironmentVariables } from './sync.env.js';
+
+export interface SyncConfig {
+  readonly initialLookbackDays: number;
+  readonly jobAttempts: number;
+  readonly backoffMs: number;
+  readonly workerConcurrency: number;
+  readonly schedulesEnabled: boolean;
+  readonly quotas: { readonly withingsPerMinute: number; readonly googleHealthPerMinute: number };
+}
+
+export interface WebhookVerificationConfig {
+  /** Inline Tink keyset JSON; when undefined, keysetUrl is fetched. */
+  readonly googleKeyset: string | undefined;
+  readonly googleKeysetUrl: string;
+  readonly fitbitVerificationCode: string | undefined;
+  readonly fitbitClientSecret: string | undefined;
+}
+
+/** Builds the sync and webhook settings, pushing one line per problem onto `problems`. */
+export function syncConfig(
+  vars: SyncEnvironmentVariables,
+  problems: string[],
+): { sync: SyncConfig; webhooks: WebhookVerificationConfig } {
+  if (vars.GOOGLE_HEALTH_WEBHOOK_KEYSET !== undefined) {
+    try {
+      JSON.parse(vars.GOOGLE_HEALTH_WEBHOOK_KEYSET);
+    } catch {
+      problems.push('GOOGLE_HEALTH_WEBHOOK_KEYSET (not JSON)');
+    }
+  }
+  return {
+    sync: {
+      initialLookbackDays: vars.SYNC_INITIAL_LOOKBACK_DAYS,
+      jobAttempts: vars.SYNC_JOB_ATTEMPTS,
+      backoffMs: vars.SYNC_BACKOFF_MS,
+      workerConcurrency: vars.WORKER_CONCURRENCY,
+      schedulesEnabled: vars.SYNC_SCHEDULES_ENABLED,
+      quotas: {
+        withingsPerMinute: vars.WITHINGS_QUOTA_PER_MINUTE,
+        googleHealthPerMinute: vars.GOOGLE_HEALTH_QUOTA_PER_MINUTE,
+      },
+    },
+    webhooks: {
+      googleKeyset: vars.GOOGLE_HEALTH_WEBHOOK_KEYSET,
+      googleKeysetUrl: vars.GOOGLE_HEALTH_WEBHOOK_KEYSET_URL,
+      fitbitVerificationCode: vars.FITBIT_VERIFICATION_CODE,
+      fitbitClientSecret: vars.FITBIT_CLIENT_SECRET,
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
+import { toBool, toInt } from './env-transforms.js';
+import { LinkingEnvironmentVariables } from './linking.env.js';
+
+const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/**
+ * Sync pipeline and webhook-verification settings: backfill depth, retries, provider quotas, the Google Health
+ * webhook keyset and the legacy Fitbit subscriber contract. Validated at boot with the rest.
+ */
+export class SyncEnvironmentVariables extends LinkingEnvironmentVariables {
+  /** How far back the first sync of a new link reaches. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  SYNC_INITIAL_LOOKBACK_DAYS = 30;
+
+  /** Attempts per sync job before it lands in the failed set (kept 30 days). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  SYNC_JOB_ATTEMPTS = 6;
+
+  /** First retry delay; doubles per attempt, with jitter. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  SYNC_BACKOFF_MS = 5_000;
+
+  /** Jobs one worker process runs at once, per queue. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  WORKER_CONCURRENCY = 4;
+
+  /** Registers the nightly, daily and weekly repeatable jobs at worker start (idempotent). */
+  @Transform(toBool)
+  @IsBoolean()
+  SYNC_SCHEDULES_ENABLED = true;
+
+  /** Withings: requests per minute for the whole application (research A2: 120). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  WITHINGS_QUOTA_PER_MINUTE = 120;
+
+  /** Google Health API: requests per minute per user (research 2: 300). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  GOOGLE_HEALTH_QUOTA_PER_MINUTE = 300;
+
+  /** The Tink public keyset (JSON) that signs Google Health notifications; when set, the URL is not fetched. */
+  @IsOptional()
+  @IsString()
+  GOOGLE_HEALTH_WEBHOOK_KEYSET?: string;
+
+  /** Where the keyset is published; fetched on first use and again when an unknown key id shows up. */
+  @IsUrl(URL_OPTIONS)
+  GOOGLE_HEALTH_WEBHOOK_KEYSET_URL =
+    'https://www.gstatic.com/googlehealthapi/webhooks/webhooks_public_keyset.json';
+
+  /** Legacy Fitbit subscriber verification code (GET /webhooks/fitbit/?verify=). Unset: every verify is 404. */
+  @IsOptional()
+  @IsString()
+  @MinLength(8, { message: 'FITBIT_VERIFICATION_CODE must be at least 8 characters' })
+  FITBIT_VERIFICATION_CODE?: string;
+
+  /** Legacy Fitbit client secret: X-Fitbit-Signature is HMAC-SHA1 keyed with `<secret>&`. Unset: refused. */
+  @IsOptional()
+  @IsString()
+  @MinLength(8, { message: 'FITBIT_CLIENT_SECRET must be at least 8 characters' })
+  FITBIT_CLIENT_SECRET?: string;
+}
