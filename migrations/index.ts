@@ -2,6 +2,7 @@ import { InitialSchema1763790000000 } from './1763790000000-initial-schema.js';
 import { LinkAggregationAndJhePatient1763800000000 } from './1763800000000-link-aggregation-and-jhe-patient.js';
 import { ProviderTokensAndAudit1763900000000 } from './1763900000000-provider-tokens-and-audit.js';
 import { NotificationInbox1764000000000 } from './1764000000000-notification-inbox.js';
+import { InboxRouting1764100000000 } from './1764100000000-inbox-routing.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (no glob) so the same list loads under the test runner,
@@ -12,4 +13,5 @@ export const MIGRATIONS = [
   LinkAggregationAndJhePatient1763800000000,
   ProviderTokensAndAudit1763900000000,
   NotificationInbox1764000000000,
+  InboxRouting1764100000000,
 ];

@@ -6,7 +6,6 @@ import { ProviderLink } from './entities/provider-link.entity.js';
 import { Provider } from './entities/provider.entity.js';
 import { SyncState } from './entities/sync-state.entity.js';
 import { LinkFlowService } from './link/link-flow.service.js';
-import { LinkJobs } from './link/link-jobs.js';
 import { LinkStateService } from './link/link-state.service.js';
 import { LinkStatusService } from './link/link-status.service.js';
 import { LinkWriterRepository } from './link/link-writer.repository.js';
@@ -21,6 +20,7 @@ import { ProviderRepository } from './repositories/provider.repository.js';
 import { SyncStateRepository } from './repositories/sync-state.repository.js';
 import { SyncStatusService } from './sync/sync-status.service.js';
 import { SyncController } from './sync/sync.controller.js';
+import { DeviceSyncTriggerService } from './sync/device-sync-trigger.service.js';
 import { SupportedProviderPipe } from './supported-provider.pipe.js';
 
 /** The clinical app's REST API under /api/base: providers, links and sync status. */
@@ -35,10 +35,10 @@ import { SupportedProviderPipe } from './supported-provider.pipe.js';
     PatientAccessService,
     ProvidersService,
     SyncStatusService,
+    DeviceSyncTriggerService,
     LinkStatusService,
     LinkStateService,
     LinkWriterRepository,
-    LinkJobs,
     LinkFlowService,
     UnlinkService,
     SupportedProviderPipe,

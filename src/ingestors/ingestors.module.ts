@@ -1,11 +1,25 @@
 import { Module } from '@nestjs/common';
 import { AuditService } from '../common/audit/audit.service.js';
-import { PROVIDER_AUTHS, PROVIDER_NOTIFICATIONS, ProviderAdapters } from './auth/provider-adapters.js';
+import { PublishersModule } from '../publishers/publishers.module.js';
+import {
+  PROVIDER_AUTHS,
+  PROVIDER_DATA,
+  PROVIDER_NOTIFICATIONS,
+  ProviderAdapters,
+} from './auth/provider-adapters.js';
 import { GoogleHealthAuth } from './google-health/google-health.auth.js';
 import { GoogleHealthNotifications } from './google-health/google-health.notifications.js';
 import { GoogleOAuthClient } from './google-health/google-oauth.client.js';
+import { LinkEndingService } from './links/link-ending.service.js';
+import { LinkJobs } from './links/link-jobs.js';
 import { ProviderRegistry } from './registry/provider-registry.js';
+import { ProviderResilienceModule } from './resilience/provider-resilience.module.js';
 import { LinkSubscriptionsService } from './subscriptions/link-subscriptions.service.js';
+import { DeviceSyncService } from './sync/device-sync.service.js';
+import { LinkLock } from './sync/link-lock.js';
+import { SyncLinkRepository } from './sync/sync-link.repository.js';
+import { syncMetricProviders } from './sync/sync-metrics.js';
+import { SyncService } from './sync/sync.service.js';
 import { LinkTokenRepository } from './tokens/link-token.repository.js';
 import { TokenService } from './tokens/token.service.js';
 import { TokenVault } from './tokens/token-vault.js';
@@ -13,29 +27,41 @@ import { WithingsApiClient } from './withings/withings-api.client.js';
 import { WithingsAuth } from './withings/withings.auth.js';
 import { WithingsNotifications } from './withings/withings.notifications.js';
 
-/** Adding a provider: add its folder, then its adapters to these two lists (and its descriptor to the registry). */
+/** Adding a provider: add its folder, then its adapters to these lists (and its descriptor to the registry). */
 const AUTH_ADAPTERS = [WithingsAuth, GoogleHealthAuth];
 const NOTIFICATION_ADAPTERS = [WithingsNotifications, GoogleHealthNotifications];
+const DATA_ADAPTERS: never[] = [];
 
 /**
- * Provider adapters (one folder per provider, behind ProviderAuth / ProviderNotifications), token storage and
- * refresh. Sync strategies and processors arrive with the sync-pipeline work.
+ * Provider adapters (one folder per provider, behind ProviderAuth / ProviderNotifications / ProviderData), token
+ * storage and refresh, the jobs a link's life queues, and the sync and device-sync services the processors
+ * (WorkersModule) and the device-sync endpoint run.
  */
 @Module({
+  imports: [PublishersModule, ProviderResilienceModule],
   providers: [
     ProviderRegistry,
     WithingsApiClient,
     GoogleOAuthClient,
     ...AUTH_ADAPTERS,
     ...NOTIFICATION_ADAPTERS,
+    ...DATA_ADAPTERS,
     { provide: PROVIDER_AUTHS, useFactory: (...a: unknown[]) => a, inject: AUTH_ADAPTERS },
     { provide: PROVIDER_NOTIFICATIONS, useFactory: (...n: unknown[]) => n, inject: NOTIFICATION_ADAPTERS },
+    { provide: PROVIDER_DATA, useFactory: (...d: unknown[]) => d, inject: DATA_ADAPTERS },
     ProviderAdapters,
     AuditService,
     TokenVault,
     LinkTokenRepository,
     TokenService,
     LinkSubscriptionsService,
+    LinkJobs,
+    LinkEndingService,
+    LinkLock,
+    SyncLinkRepository,
+    SyncService,
+    DeviceSyncService,
+    ...syncMetricProviders,
   ],
   exports: [
     ProviderRegistry,
@@ -45,6 +71,12 @@ const NOTIFICATION_ADAPTERS = [WithingsNotifications, GoogleHealthNotifications]
     LinkTokenRepository,
     TokenService,
     LinkSubscriptionsService,
+    LinkJobs,
+    LinkEndingService,
+    LinkLock,
+    SyncLinkRepository,
+    SyncService,
+    DeviceSyncService,
   ],
 })
 export class IngestorsModule {}

@@ -2,8 +2,13 @@ import { Module } from '@nestjs/common';
 import { PublishersModule } from '../publishers/publishers.module.js';
 import { InboxReconciler } from '../webhooks/inbox/inbox-reconciler.service.js';
 import { IngestorsModule } from './ingestors.module.js';
+import { DeviceSyncProcessor } from './processors/device-sync.processor.js';
 import { LinkMaintenanceProcessor } from './processors/link-maintenance.processor.js';
 import { LinkPatientRepository } from './processors/link-patient.repository.js';
+import { NotificationsProcessor } from './processors/notifications.processor.js';
+import { SyncScheduleProcessor } from './processors/sync-schedule.processor.js';
+import { UserSyncProcessor } from './processors/user-sync.processor.js';
+import { NotificationRoutingRepository } from './sync/notification-routing.repository.js';
 
 /**
  * The queue processors. Imported only by processes that run workers (ROLE=all|worker), so an API-only process
@@ -12,6 +17,15 @@ import { LinkPatientRepository } from './processors/link-patient.repository.js';
  */
 @Module({
   imports: [IngestorsModule, PublishersModule],
-  providers: [LinkPatientRepository, LinkMaintenanceProcessor, InboxReconciler],
+  providers: [
+    LinkPatientRepository,
+    NotificationRoutingRepository,
+    LinkMaintenanceProcessor,
+    NotificationsProcessor,
+    UserSyncProcessor,
+    DeviceSyncProcessor,
+    SyncScheduleProcessor,
+    InboxReconciler,
+  ],
 })
 export class WorkersModule {}

@@ -19,6 +19,8 @@ export interface PublishResult {
   /** Entries a batch target refused for good (a transaction target fails whole instead, so 0 there). */
   readonly rejected: number;
   readonly bundles: number;
+  /** Resources the server created, per resource type (FHIR targets). */
+  readonly createdByType?: Readonly<Record<string, number>>;
 }
 
 /** The breaker every process shares for the FHIR server (architecture: 5 failures, 60 s open, 3 successes). */
@@ -54,8 +56,9 @@ export class FhirPublisher {
    */
   async publish(resources: readonly TransformedResource[]): Promise<PublishResult> {
     const totals = { created: 0, updated: 0, unchanged: 0, rejected: 0, bundles: 0 };
+    const createdByType: Record<string, number> = {};
     if (resources.length === 0) {
-      return totals;
+      return { ...totals, createdByType };
     }
     this.checkConfigured();
     const bundles = buildTransactionBundles(resources, this.config.fhir);
@@ -63,6 +66,9 @@ export class FhirPublisher {
       const entries = await this.send(bundle, index, bundles.length);
       for (const entry of entries) {
         totals[entry.outcome] += 1;
+        if (entry.outcome === 'created') {
+          createdByType[entry.resourceType] = (createdByType[entry.resourceType] ?? 0) + 1;
+        }
       }
       totals.bundles += 1;
     }
@@ -70,7 +76,7 @@ export class FhirPublisher {
       `Published ${resources.length} resources in ${totals.bundles} bundles: ${totals.created} created, ` +
         `${totals.updated} updated, ${totals.unchanged} unchanged`,
     );
-    return totals;
+    return { ...totals, createdByType };
   }
 
   private checkConfigured(): void {

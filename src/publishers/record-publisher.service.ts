@@ -85,6 +85,34 @@ export class RecordPublisher {
     return ended.length / 2;
   }
 
+  /**
+   * A device sync: every reported Device upserted (battery, firmware and last sync change), and a
+   * DeviceAssociation per device from the link's start, created once. A JupyterHealth Exchange keeps no devices.
+   */
+  async publishDevices(
+    patient: PatientRef,
+    devices: readonly NormalizedDevice[],
+    linkedAt: Date,
+  ): Promise<{ devices: number; associationsCreated: number }> {
+    if (this.config.fhir.target !== 'fhir' || devices.length === 0) {
+      return { devices: devices.length, associationsCreated: 0 };
+    }
+    const ctx = { identifierBase: this.config.fhir.identifierBase };
+    const resources = devices.flatMap((device) => [
+      { ...transformDevice(device, ctx), write: 'upsert' as const },
+      transformDeviceAssociation(
+        {
+          device: { provider: device.provider, nativeId: device.nativeId },
+          patient,
+          start: linkedAt.toISOString(),
+        },
+        ctx,
+      ),
+    ]);
+    const result = await this.fhir.publish(resources);
+    return { devices: devices.length, associationsCreated: result.createdByType?.['DeviceAssociation'] ?? 0 };
+  }
+
   async publish(request: PublishRequest): Promise<PublishResult> {
     const { identifierBase, target, jheDataSourceId } = this.config.fhir;
     if (target === 'jhe') {

@@ -1,3 +1,4 @@
+import { LinkJobs } from '../../src/ingestors/links/link-jobs.js';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { randomBytes } from 'node:crypto';
@@ -64,7 +65,8 @@ describe('Inbox reconciler', () => {
     await (await queue.getJob(id))?.remove();
     expect(await queue.getJob(id)).toBeUndefined();
   };
-  const newReconciler = (): InboxReconciler => new InboxReconciler(api.dataSource, queue, { intervalMs: 0 });
+  const newReconciler = (): InboxReconciler =>
+    new InboxReconciler(api.dataSource, queue, api.app.get(LinkJobs), { intervalMs: 0 });
 
   beforeAll(async () => {
     api = await startApp({ ROLE: 'api', WITHINGS_WEBHOOK_SECRET: SECRET });
@@ -92,7 +94,7 @@ describe('Inbox reconciler', () => {
     await age(id);
 
     const before = Date.now();
-    expect(await reconciler.reconcileOnce()).toEqual({ checked: 1, requeued: 1, alive: 0 });
+    expect(await reconciler.reconcileOnce()).toEqual({ checked: 1, requeued: 1, alive: 0, resynced: 0 });
 
     const job = await queue.getJob(id);
     expect(job?.id).toBe(id);
@@ -103,7 +105,7 @@ describe('Inbox reconciler', () => {
     expect(after).toMatchObject({ status: 'queued', attempts: 2 });
     expect(after.queued_at!.getTime()).toBeGreaterThanOrEqual(before - 1000);
     // Re-queued rows are fresh again: a second pass checks nothing.
-    expect(await reconciler.reconcileOnce()).toEqual({ checked: 0, requeued: 0, alive: 0 });
+    expect(await reconciler.reconcileOnce()).toEqual({ checked: 0, requeued: 0, alive: 0, resynced: 0 });
   });
 
   it('should queue a row left received when the add never happened', async () => {
@@ -114,7 +116,7 @@ describe('Inbox reconciler', () => {
       [id],
     );
     await age(id);
-    expect(await reconciler.reconcileOnce()).toEqual({ checked: 1, requeued: 1, alive: 0 });
+    expect(await reconciler.reconcileOnce()).toEqual({ checked: 1, requeued: 1, alive: 0, resynced: 0 });
     expect((await queue.getJob(id))?.data).toEqual({ inboxId: id });
     expect(await row(id)).toMatchObject({ status: 'queued', attempts: 1, queued_at: expect.any(Date) });
   });
@@ -124,7 +126,7 @@ describe('Inbox reconciler', () => {
     await age(id);
     const stale = await row(id);
     const jobBefore = await queue.getJob(id);
-    expect(await reconciler.reconcileOnce()).toEqual({ checked: 1, requeued: 0, alive: 1 });
+    expect(await reconciler.reconcileOnce()).toEqual({ checked: 1, requeued: 0, alive: 1, resynced: 0 });
     expect(await row(id)).toEqual(stale);
     const jobAfter = await queue.getJob(id);
     expect(jobAfter?.timestamp).toBe(jobBefore?.timestamp);
@@ -134,13 +136,13 @@ describe('Inbox reconciler', () => {
     const id = await accept();
     await loseJob(id);
     const fresh = await row(id);
-    expect(await reconciler.reconcileOnce()).toEqual({ checked: 0, requeued: 0, alive: 0 });
+    expect(await reconciler.reconcileOnce()).toEqual({ checked: 0, requeued: 0, alive: 0, resynced: 0 });
     expect(await row(id)).toEqual(fresh);
     expect(await queue.getJob(id)).toBeUndefined();
     // The same row is picked up once it is older than the stale age. (Not via a future `now`: that would also
     // reach the fresh rows of test files running in parallel on the same database.)
     await age(id);
-    expect(await reconciler.reconcileOnce()).toEqual({ checked: 1, requeued: 1, alive: 0 });
+    expect(await reconciler.reconcileOnce()).toEqual({ checked: 1, requeued: 1, alive: 0, resynced: 0 });
     expect((await queue.getJob(id))?.data).toEqual({ inboxId: id });
   });
 
@@ -152,7 +154,7 @@ describe('Inbox reconciler', () => {
     expect(await row(dropped)).toMatchObject({ status: 'dropped', attempts: 0 });
     await age(done, dropped);
 
-    expect(await reconciler.reconcileOnce()).toEqual({ checked: 0, requeued: 0, alive: 0 });
+    expect(await reconciler.reconcileOnce()).toEqual({ checked: 0, requeued: 0, alive: 0, resynced: 0 });
     expect(await queue.getJob(done)).toBeUndefined();
     expect(await queue.getJob(dropped)).toBeUndefined();
     expect(await row(done)).toMatchObject({ status: 'done', attempts: 1 });
@@ -173,7 +175,8 @@ describe('Inbox reconciler', () => {
 
     // Separate instances, small batches: the passes interleave over several transactions each.
     const passes = [0, 1, 2].map(
-      () => new InboxReconciler(api.dataSource, queue, { intervalMs: 0, batchSize: 2 }),
+      () =>
+        new InboxReconciler(api.dataSource, queue, api.app.get(LinkJobs), { intervalMs: 0, batchSize: 2 }),
     );
     const results = await Promise.all(passes.map((p) => p.reconcileOnce()));
 
@@ -196,7 +199,7 @@ describe('Inbox reconciler', () => {
       await loseJob(id);
       await age(id);
       const bound = worker.app.get(InboxReconciler);
-      expect(await bound.reconcileOnce()).toEqual({ checked: 1, requeued: 1, alive: 0 });
+      expect(await bound.reconcileOnce()).toEqual({ checked: 1, requeued: 1, alive: 0, resynced: 0 });
       expect((await queue.getJob(id))?.data).toEqual({ inboxId: id });
     } finally {
       await worker.close();

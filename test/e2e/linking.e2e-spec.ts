@@ -77,7 +77,11 @@ describe('provider linking (OAuth through the simulators)', () => {
       [QueueName.LinkMaintenance, 'subscriptions'],
     ] as const) {
       const jobs = await h.t.app.get<Queue>(getQueueToken(queue)).getJobs(['prioritized', 'wait']);
-      const mine = jobs.filter((j) => j.id?.startsWith(`link-${row?.id}.${kind}.`));
+      const mine = jobs.filter(
+        (j) =>
+          j.id?.startsWith(`link-${row?.id}.${kind}.`) ||
+          (j.name === kind && (j.data as { linkId?: number }).linkId === row?.id),
+      );
       expect(mine).toHaveLength(1);
       expect(Object.keys(mine[0]?.data ?? {})).not.toContain('access_token');
     }

@@ -39,6 +39,10 @@ export class SyncState {
   @Column({ name: 'last_success_at', type: 'timestamptz', nullable: true })
   lastSuccessAt!: Date | null;
 
+  /** End of the window scheduled syncs have covered; the next incremental sync starts here (minus overlap). */
+  @Column({ name: 'synced_through', type: 'timestamptz', nullable: true })
+  syncedThrough!: Date | null;
+
   /** Records delivered by the last successful sync of this data type. */
   @Column({ name: 'records_synced', type: 'integer', default: 0 })
   recordsSynced!: number;

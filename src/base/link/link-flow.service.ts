@@ -6,7 +6,7 @@ import { ProviderAdapters } from '../../ingestors/auth/provider-adapters.js';
 import type { LinkGrant, PkceStateStore } from '../../ingestors/auth/provider-auth.js';
 import { runStrategy } from '../../ingestors/auth/run-strategy.js';
 import { TokenVault } from '../../ingestors/tokens/token-vault.js';
-import { LinkJobs } from './link-jobs.js';
+import { LinkJobs } from '../../ingestors/links/link-jobs.js';
 import {
   InvalidStateError,
   LinkStateService,

@@ -1,15 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AuditService } from '../../common/audit/audit.service.js';
 import type { Principal } from '../../common/auth/principal.js';
 import { NotFoundError } from '../../common/errors/api-error.js';
-import { AppConfig } from '../../config/app-config.js';
 import { ProviderAdapters } from '../../ingestors/auth/provider-adapters.js';
-import { LinkTokenRepository } from '../../ingestors/tokens/link-token.repository.js';
 import { TokenService } from '../../ingestors/tokens/token.service.js';
 import type { ProviderLink } from '../entities/provider-link.entity.js';
 import { PatientAccessService } from '../patient-access.service.js';
 import { ProviderLinkRepository } from '../repositories/provider-link.repository.js';
-import { LinkJobs } from './link-jobs.js';
+import { LinkEndingService } from '../../ingestors/links/link-ending.service.js';
 
 export interface UnlinkResult {
   readonly message: string;
@@ -22,8 +19,8 @@ type Revocation = 'revoked' | 'failed' | 'no_tokens';
 
 /**
  * Ends a link: revokes at the provider (notify subscriptions, then the grant where the provider has a revoke
- * endpoint), crypto-shreds the tokens and marks the link revoked under the row lock, withdraws its queued jobs,
- * queues the DeviceAssociation hand-off and writes the audit event. A provider that cannot be reached does not
+ * endpoint), then LinkEndingService crypto-shreds the tokens, marks the link revoked, audits, withdraws its
+ * queued jobs and queues the DeviceAssociation hand-off. A provider that cannot be reached does not
  * keep the patient linked: the outcome is recorded in the audit event.
  */
 @Injectable()
@@ -31,14 +28,11 @@ export class UnlinkService {
   private readonly logger = new Logger('Unlink');
 
   constructor(
-    private readonly config: AppConfig,
     private readonly access: PatientAccessService,
     private readonly links: ProviderLinkRepository,
     private readonly adapters: ProviderAdapters,
     private readonly tokens: TokenService,
-    private readonly tokenRows: LinkTokenRepository,
-    private readonly jobs: LinkJobs,
-    private readonly audit: AuditService,
+    private readonly ending: LinkEndingService,
   ) {}
 
   async unlink(
@@ -55,23 +49,12 @@ export class UnlinkService {
       throw new NotFoundError(`User ${ehrUserId} has no ${provider} link`);
     }
     const revocation = await this.revokeAtProvider(link);
-    await this.tokenRows.withLockedRow(link.id, this.config.linking.tokenLockTimeoutMs, async (m) => {
-      await this.tokenRows.revoke(m, link.id);
-      await this.audit.record(
-        {
-          actor: principal.subject,
-          action: 'link.unlinked',
-          ehrUserId,
-          provider,
-          linkId: link.id,
-          requestId,
-          details: { provider_revocation: revocation },
-        },
-        m,
-      );
+    await this.ending.end(link.id, {
+      actor: principal.subject,
+      action: 'link.unlinked',
+      requestId,
+      details: { provider_revocation: revocation },
     });
-    await this.jobs.removeQueued(link.id);
-    await this.jobs.afterUnlink(link.id, requestId);
     return { message: 'Provider unlinked', ehr_user_id: ehrUserId, provider, status: 'unlinked' };
   }
 

@@ -1,4 +1,4 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiExtraModels,
@@ -21,6 +21,8 @@ import {
   SyncStatusQuery,
 } from './dto/sync.dto.js';
 import { SyncStatusService } from './sync-status.service.js';
+import { DeviceSyncTriggerService } from './device-sync-trigger.service.js';
+import { DeviceSyncResultDto, TriggerDeviceSyncDto } from './dto/device-sync.dto.js';
 
 @ApiTags('sync')
 @ApiBearerAuth()
@@ -28,7 +30,10 @@ import { SyncStatusService } from './sync-status.service.js';
 @RateLimit('user_sync_status')
 @Controller('api/base/sync')
 export class SyncController {
-  constructor(private readonly sync: SyncStatusService) {}
+  constructor(
+    private readonly sync: SyncStatusService,
+    private readonly deviceSync: DeviceSyncTriggerService,
+  ) {}
 
   @Get('status')
   @ApiOperation({ summary: "A patient's sync status, for one provider or all of them" })
@@ -58,5 +63,19 @@ export class SyncController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<ConnectedProvidersDto> {
     return this.sync.connectedProviders(principal, query.ehr_user_id);
+  }
+
+  @Post('trigger_device_sync')
+  @HttpCode(200)
+  @RateLimit('device_sync')
+  @ApiOperation({ summary: "Sync a patient's devices now: Device and DeviceAssociation at the FHIR server" })
+  @ApiOkResponse({ type: DeviceSyncResultDto })
+  @ApiErrorResponses(400, 401, 404, 409, 429)
+  triggerDeviceSync(
+    @Body() body: TriggerDeviceSyncDto,
+    @Body('provider', SupportedProviderPipe) provider: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<DeviceSyncResultDto> {
+    return this.deviceSync.trigger(principal, body.ehr_user_id, provider);
   }
 }

@@ -8,6 +8,8 @@ export enum QueueName {
   DeviceSync = 'device-sync',
   /** Per-link upkeep outside data syncs: provider subscriptions, ending device associations after unlink. */
   LinkMaintenance = 'link-maintenance',
+  /** Repeatable schedule ticks (nightly, daily, weekly); each fans out into user syncs of every active link. */
+  SyncSchedules = 'sync-schedules',
 }
 
 export type LinkMaintenanceTask = 'ensure_subscriptions' | 'end_device_associations';
@@ -37,6 +39,7 @@ export interface JobDataByQueue {
     readonly task: LinkMaintenanceTask;
     readonly requestId?: string;
   };
+  [QueueName.SyncSchedules]: { readonly schedule: string };
 }
 
 /** BullMQ priorities: a lower number runs first. */

@@ -23,8 +23,9 @@ const THIRTY_DAYS_S = 30 * 24 * 3600;
         },
         prefix: `${config.redisKeyPrefix}:bull`,
         defaultJobOptions: {
-          attempts: 5,
-          backoff: { type: 'exponential', delay: 5000, jitter: 0.5 },
+          // delay · 2^(attempt-1), each wait spread by up to half of itself so retries of a shared outage scatter.
+          attempts: config.sync.jobAttempts,
+          backoff: { type: 'exponential', delay: config.sync.backoffMs, jitter: 0.5 },
           removeOnComplete: { age: 24 * 3600, count: 10_000 },
           // The failed set is the dead-letter queue: keep it a month for inspection and replay.
           removeOnFail: { age: THIRTY_DAYS_S },

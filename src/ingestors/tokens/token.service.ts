@@ -65,6 +65,26 @@ export class TokenService {
     };
   }
 
+  /**
+   * Asks the provider whether the link's grant still stands by forcing one refresh: false when the provider
+   * refuses the refresh token (the link is then needs_reauth), true when it issued a new pair.
+   */
+  async grantIsValid(linkId: number): Promise<boolean> {
+    const stored = await this.storedTokens(linkId);
+    if (stored === undefined) {
+      return false;
+    }
+    try {
+      await this.refresh(linkId, stored.accessToken);
+      return true;
+    } catch (err) {
+      if (err instanceof LinkNotUsableError) {
+        return false;
+      }
+      throw err;
+    }
+  }
+
   /** Calls `fn` with an access token; if the provider refuses it, refreshes (single-flight) and retries once. */
   async withAccessToken<T>(linkId: number, fn: (accessToken: string) => Promise<T>): Promise<T> {
     const token = await this.accessToken(linkId);

@@ -11,6 +11,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { PRIORITY, QueueName, type JobDataByQueue } from '../../common/queue/queue-names.js';
+import { LinkJobs } from '../../ingestors/links/link-jobs.js';
 
 export interface InboxReconcilerOptions {
   /** Time between two passes (INBOX_RECONCILE_INTERVAL_MS); 0 disables the timer (reconcileOnce still works). */
@@ -44,6 +45,8 @@ export interface ReconcileCounts {
   readonly requeued: number;
   /** Rows whose job still exists (waiting, active, delayed, failed…): left alone. */
   readonly alive: number;
+  /** Links with routed rows older than the staleness limit whose realtime sync was requested again. */
+  readonly resynced: number;
 }
 
 interface StaleRow {
@@ -79,6 +82,7 @@ export class InboxReconciler implements OnApplicationBootstrap, OnApplicationShu
     @InjectDataSource() private readonly ds: DataSource,
     @InjectQueue(QueueName.Notifications)
     private readonly queue: Queue<JobDataByQueue[QueueName.Notifications]>,
+    private readonly linkJobs: LinkJobs,
     @Optional() @Inject(INBOX_RECONCILER_OPTIONS) options?: Partial<InboxReconcilerOptions>,
   ) {
     this.options = { ...INBOX_RECONCILER_DEFAULTS, ...options };
@@ -119,7 +123,25 @@ export class InboxReconciler implements OnApplicationBootstrap, OnApplicationShu
         break;
       }
     }
-    return { checked, requeued, alive: checked - requeued };
+    const resynced = await this.resyncStaleRouted(cutoff);
+    return { checked, requeued, alive: checked - requeued, resynced };
+  }
+
+  /**
+   * Routed rows wait for their link's realtime sync. If that job was lost with Redis, the rows would wait
+   * forever: request the sync again (deduplicated per link, so a live job makes this a no-op).
+   */
+  private async resyncStaleRouted(cutoff: Date): Promise<number> {
+    const links = await this.ds.query<{ link_id: number }[]>(
+      `SELECT DISTINCT link_id FROM notification_inbox
+        WHERE status = 'routed' AND routed_at < $1 AND link_id IS NOT NULL
+        LIMIT $2`,
+      [cutoff, this.options.batchSize * this.options.maxBatches],
+    );
+    for (const { link_id } of links) {
+      await this.linkJobs.requestSync(link_id, 'realtime', { requestId: 'inbox-reconciler' });
+    }
+    return links.length;
   }
 
   private async reconcileBatch(
@@ -164,7 +186,7 @@ export class InboxReconciler implements OnApplicationBootstrap, OnApplicationShu
     }
     this.running = this.reconcileOnce()
       .then((counts) => {
-        if (counts.requeued > 0) {
+        if (counts.requeued > 0 || counts.resynced > 0) {
           this.logger.warn(counts, 'inbox rows re-queued after their job was lost');
         }
       })

@@ -1,7 +1,7 @@
 import type { NotificationPayload } from '../../common/domain/notification.js';
 import { Check, Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
-export const INBOX_STATUSES = ['received', 'queued', 'done', 'dropped'] as const;
+export const INBOX_STATUSES = ['received', 'queued', 'routed', 'done', 'dropped'] as const;
 export type InboxStatus = (typeof INBOX_STATUSES)[number];
 
 /**
@@ -18,7 +18,8 @@ export type InboxPayload = NotificationPayload;
 @Entity({ name: 'notification_inbox' })
 @Unique('uq_notification_inbox_provider_dedup', ['provider', 'dedupKey'])
 @Index('ix_notification_inbox_status_received', ['status', 'receivedAt'])
-@Check('ck_notification_inbox_status', `"status" IN ('received', 'queued', 'done', 'dropped')`)
+@Index('ix_notification_inbox_link_routed', ['linkId'], { where: `"status" = 'routed'` })
+@Check('ck_notification_inbox_status', `"status" IN ('received', 'queued', 'routed', 'done', 'dropped')`)
 export class NotificationInbox {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_notification_inbox' })
   id!: string;
@@ -47,4 +48,21 @@ export class NotificationInbox {
 
   @Column({ type: 'integer', default: 0 })
   attempts!: number;
+
+  /** Set when routed: the data types the notification asks for (our names, not the provider's). */
+  @Column({ name: 'data_types', type: 'varchar', array: true, nullable: true })
+  dataTypes!: string[] | null;
+
+  /** Set when routed: the provider's window, before the sync widens it. */
+  @Column({ name: 'window_start', type: 'timestamptz', nullable: true })
+  windowStart!: Date | null;
+
+  @Column({ name: 'window_end', type: 'timestamptz', nullable: true })
+  windowEnd!: Date | null;
+
+  @Column({ name: 'routed_at', type: 'timestamptz', nullable: true })
+  routedAt!: Date | null;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt!: Date | null;
 }

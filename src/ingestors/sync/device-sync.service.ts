@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter, Histogram } from 'prom-client';
+import { RecordPublisher } from '../../publishers/record-publisher.service.js';
+import { ProviderAdapters } from '../auth/provider-adapters.js';
+import { LinkNotUsableError } from '../tokens/token.service.js';
+import { SyncLinkRepository } from './sync-link.repository.js';
+import { SYNC_METRIC } from './sync-metrics.js';
+import { SyncService } from './sync.service.js';
+
+export interface DeviceSyncReport {
+  readonly linkId: number;
+  readonly provider: string;
+  readonly devicesProcessed: number;
+  readonly associationsCreated: number;
+}
+
+/**
+ * Devices of one link: the provider's list, published as R5 Devices (upserted, so battery and last-sync stay
+ * current) with one DeviceAssociation each (created once). Runs in the device-sync worker and inline for
+ * POST /api/base/sync/trigger_device_sync/.
+ */
+@Injectable()
+export class DeviceSyncService {
+  constructor(
+    private readonly links: SyncLinkRepository,
+    private readonly adapters: ProviderAdapters,
+    private readonly publisher: RecordPublisher,
+    private readonly sync: SyncService,
+    @InjectMetric(SYNC_METRIC.operations) private readonly operations: Counter,
+    @InjectMetric(SYNC_METRIC.duration) private readonly duration: Histogram,
+  ) {}
+
+  /** Throws LinkNotUsableError when the link is not active (revoked, needs re-authorization, gone). */
+  async run(linkId: number): Promise<DeviceSyncReport> {
+    const link = await this.links.find(linkId);
+    if (link?.status !== 'active') {
+      throw new LinkNotUsableError(linkId, link?.status ?? 'gone');
+    }
+    const labels = { provider: link.provider, operation_type: 'device_sync' };
+    const stop = this.duration.startTimer(labels);
+    try {
+      const devices = await this.adapters.data(link.provider).listDevices(this.sync.context(link));
+      const published = await this.publisher.publishDevices(link.patient, devices, link.linkedAt);
+      this.operations.inc({ ...labels, status: 'success' });
+      return {
+        linkId,
+        provider: link.provider,
+        devicesProcessed: published.devices,
+        associationsCreated: published.associationsCreated,
+      };
+    } catch (err) {
+      this.operations.inc({ ...labels, status: 'error' });
+      throw err;
+    } finally {
+      stop();
+    }
+  }
+}

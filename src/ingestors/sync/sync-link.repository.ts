@@ -1,0 +1,146 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { isDataType, type DataType } from '../../common/domain/data-type.js';
+import type { AggregationLevel, PatientRef } from '../../common/domain/records.js';
+import type { RoutedWindow } from './sync-plan.js';
+
+/** What a sync needs to know about its link. */
+export interface SyncLink {
+  readonly id: number;
+  readonly provider: string;
+  readonly status: string;
+  readonly externalUserId: string;
+  readonly aggregation: AggregationLevel;
+  readonly patient: PatientRef;
+  readonly jhePatientId: string | null;
+  readonly linkedAt: Date;
+}
+
+export interface RoutedRow extends RoutedWindow {
+  readonly id: string;
+}
+
+interface LinkRow {
+  id: number;
+  provider: string;
+  status: string;
+  external_user_id: string;
+  aggregation_level: AggregationLevel;
+  ehr_user_id: string;
+  fhir_patient_id: string | null;
+  jhe_patient_id: string | null;
+  linked_at: Date;
+}
+
+/** Reads links and writes sync bookkeeping (sync_states): counts, times and errors, never values. */
+@Injectable()
+export class SyncLinkRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  async find(linkId: number): Promise<SyncLink | undefined> {
+    const rows = await this.ds.query<LinkRow[]>(
+      `SELECT l.id, p.provider_type AS provider, l.status, l.external_user_id, l.aggregation_level,
+              u.ehr_user_id, u.fhir_patient_id, u.jhe_patient_id, l.linked_at
+         FROM provider_links l JOIN providers p ON p.id = l.provider_id JOIN ehr_users u ON u.id = l.user_id
+        WHERE l.id = $1`,
+      [linkId],
+    );
+    const row = rows[0];
+    return row === undefined
+      ? undefined
+      : {
+          id: row.id,
+          provider: row.provider,
+          status: row.status,
+          externalUserId: row.external_user_id,
+          aggregation: row.aggregation_level,
+          // The Patient's id at the FHIR server is the EHR's user id unless the EHR told us otherwise.
+          patient: { ehrUserId: row.ehr_user_id, fhirPatientId: row.fhir_patient_id ?? row.ehr_user_id },
+          jhePatientId: row.jhe_patient_id,
+          linkedAt: row.linked_at,
+        };
+  }
+
+  /** Active link ids after `afterId`, in id order (keyset pagination for the schedule fan-out). */
+  async activeLinkIds(afterId: number, limit: number): Promise<number[]> {
+    const rows = await this.ds.query<{ id: number }[]>(
+      `SELECT id FROM provider_links WHERE status = 'active' AND id > $1 ORDER BY id LIMIT $2`,
+      [afterId, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async syncedThrough(linkId: number): Promise<Map<string, Date>> {
+    const rows = await this.ds.query<{ data_type: string; synced_through: Date | null }[]>(
+      `SELECT data_type, synced_through FROM sync_states WHERE link_id = $1`,
+      [linkId],
+    );
+    return new Map(rows.flatMap((r) => (r.synced_through === null ? [] : [[r.data_type, r.synced_through]])));
+  }
+
+  async markRunning(linkId: number, types: readonly string[], at: Date): Promise<void> {
+    await this.ds.query(
+      `INSERT INTO sync_states (link_id, data_type, status, last_attempt_at)
+       SELECT $1, t, 'running', $3 FROM unnest($2::varchar[]) AS t
+       ON CONFLICT ON CONSTRAINT uq_sync_states_link_type
+       DO UPDATE SET status = 'running', last_attempt_at = $3, updated_at = now()`,
+      [linkId, types, at],
+    );
+  }
+
+  /**
+   * One data type synced: status completed, the count, and (for scheduled syncs) the covered end, which only ever
+   * moves forward.
+   */
+  async markSucceeded(
+    linkId: number,
+    type: string,
+    result: { at: Date; records: number; coveredThrough: Date | null },
+  ): Promise<void> {
+    await this.ds.query(
+      `INSERT INTO sync_states (link_id, data_type, status, last_attempt_at, last_success_at, records_synced,
+                                synced_through, last_error)
+       VALUES ($1, $2, 'completed', $3, $3, $4, $5, NULL)
+       ON CONFLICT ON CONSTRAINT uq_sync_states_link_type
+       DO UPDATE SET status = 'completed', last_success_at = $3, records_synced = $4, last_error = NULL,
+                     synced_through = GREATEST(sync_states.synced_through, EXCLUDED.synced_through),
+                     updated_at = now()`,
+      [linkId, type, result.at, result.records, result.coveredThrough],
+    );
+  }
+
+  /** `error` is a short description (error class and status), never a provider body. */
+  async markFailed(linkId: number, types: readonly string[], error: string): Promise<void> {
+    await this.ds.query(
+      `UPDATE sync_states SET status = 'failed', last_error = $3, updated_at = now()
+        WHERE link_id = $1 AND data_type = ANY($2::varchar[])`,
+      [linkId, types, error.slice(0, 500)],
+    );
+  }
+
+  /** The link's notifications waiting for a realtime sync. */
+  async routedRows(linkId: number): Promise<RoutedRow[]> {
+    const rows = await this.ds.query<
+      { id: string; data_types: string[]; window_start: Date; window_end: Date }[]
+    >(
+      `SELECT id, data_types, window_start, window_end FROM notification_inbox
+        WHERE link_id = $1 AND status = 'routed' ORDER BY window_start LIMIT 1000`,
+      [linkId],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      dataTypes: r.data_types.filter((t): t is DataType => isDataType(t)),
+      window: { start: r.window_start, end: r.window_end },
+    }));
+  }
+
+  async finishRouted(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) {
+      await this.ds.query(
+        `UPDATE notification_inbox SET status = 'done', finished_at = now()
+          WHERE id = ANY($1::uuid[]) AND status = 'routed'`,
+        [ids],
+      );
+    }
+  }
+}

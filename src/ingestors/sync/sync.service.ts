@@ -1,0 +1,223 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter, Histogram } from 'prom-client';
+import { isDataType, type DataType } from '../../common/domain/data-type.js';
+import type { TimeWindow } from '../../common/domain/notification.js';
+import type { NormalizedRecord } from '../../common/domain/records.js';
+import type { JobDataByQueue, QueueName } from '../../common/queue/queue-names.js';
+import { AppConfig } from '../../config/app-config.js';
+import { RecordPublisher } from '../../publishers/record-publisher.service.js';
+import { ProviderAdapters } from '../auth/provider-adapters.js';
+import type { ProviderData, ProviderDataContext } from '../data/provider-data.js';
+import { TokenService } from '../tokens/token.service.js';
+import { SyncLinkRepository, type RoutedRow, type SyncLink } from './sync-link.repository.js';
+import { SYNC_METRIC } from './sync-metrics.js';
+import { chunkWindow, OVERLAP_MS, planSync, type PlannedFetch } from './sync-plan.js';
+
+const HOUR_MS = 3_600_000;
+/** Providers upload late; give the finished hour a minute more. */
+const RESYNC_MARGIN_MS = 60_000;
+
+export type UserSyncJob = JobDataByQueue[QueueName.UserSync];
+
+export interface SyncReport {
+  readonly linkId: number;
+  readonly outcome: 'synced' | 'skipped';
+  readonly reason?: string;
+  /** Records fetched and published, per data type. */
+  readonly records: Readonly<Record<string, number>>;
+  readonly fetches: number;
+  readonly created: number;
+  readonly updated: number;
+  readonly unchanged: number;
+  /** Hourly links: routed notifications reaching into the running hour wait for it; sync again at this time. */
+  readonly resyncAt?: Date;
+}
+
+/** Called after each chunk is published, oldest first: lets a job record its progress (ids and times only). */
+export type ChunkProgress = (chunkEnd: Date) => Promise<void>;
+
+/**
+ * One user sync: plan the windows for the job's strategy, fetch each chunk from the provider, transform and
+ * publish it, then update SyncState and close the routed notifications it covered. Records live in memory for
+ * one chunk at a time. Every publish is conditional on deterministic identifiers, so a retried or repeated
+ * sync rewrites nothing it already wrote.
+ */
+@Injectable()
+export class SyncService {
+  private readonly logger = new Logger('Sync');
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly links: SyncLinkRepository,
+    private readonly adapters: ProviderAdapters,
+    private readonly tokens: TokenService,
+    private readonly publisher: RecordPublisher,
+    @InjectMetric(SYNC_METRIC.operations) private readonly operations: Counter,
+    @InjectMetric(SYNC_METRIC.duration) private readonly duration: Histogram,
+    @InjectMetric(SYNC_METRIC.dataPoints) private readonly dataPoints: Counter,
+  ) {}
+
+  async run(job: UserSyncJob, onChunk?: ChunkProgress, now = new Date()): Promise<SyncReport> {
+    const link = await this.links.find(job.linkId);
+    if (link?.status !== 'active') {
+      return skipped(job.linkId, `link ${link === undefined ? 'gone' : link.status}`);
+    }
+    const adapter = this.adapters.data(link.provider);
+    const types = wantedTypes(adapter, job.dataTypes);
+    const routed = job.strategy === 'realtime' ? await this.links.routedRows(link.id) : [];
+    const plan = planSync({
+      strategy: job.strategy,
+      now,
+      dataTypes: types,
+      lookbackDays: this.config.sync.initialLookbackDays,
+      syncedThrough: await this.links.syncedThrough(link.id),
+      explicit: explicitWindow(job),
+      routed,
+      aggregation: link.aggregation,
+    });
+    const { finished, resyncAt } = splitDeferred(routed, link.aggregation, now);
+    if (plan.length === 0) {
+      await this.links.finishRouted(finished);
+      return { ...skipped(link.id, 'nothing to fetch yet'), ...(resyncAt ? { resyncAt } : {}) };
+    }
+    const planned = [...new Set(plan.flatMap((p) => p.dataTypes))];
+    const stopTimer = this.duration.startTimer({
+      provider: link.provider,
+      operation_type: `${job.strategy}_sync`,
+    });
+    await this.links.markRunning(link.id, planned, now);
+    try {
+      const report = await this.fetchAndPublish(link, adapter, plan, onChunk);
+      const coveredThrough = job.strategy === 'realtime' ? null : latestEnd(plan);
+      for (const type of planned) {
+        await this.links.markSucceeded(link.id, type, {
+          at: new Date(),
+          records: report.records[type] ?? 0,
+          coveredThrough,
+        });
+        this.operations.inc({ provider: link.provider, operation_type: `${type}_fetch`, status: 'success' });
+      }
+      await this.links.finishRouted(finished);
+      return resyncAt === undefined ? report : { ...report, resyncAt };
+    } catch (err) {
+      await this.links.markFailed(link.id, planned, describe(err));
+      for (const type of planned) {
+        this.operations.inc({ provider: link.provider, operation_type: `${type}_fetch`, status: 'error' });
+      }
+      throw err;
+    } finally {
+      stopTimer();
+    }
+  }
+
+  private async fetchAndPublish(
+    link: SyncLink,
+    adapter: ProviderData,
+    plan: readonly PlannedFetch[],
+    onChunk: ChunkProgress | undefined,
+  ): Promise<SyncReport> {
+    const ctx = this.context(link);
+    const records: Record<string, number> = {};
+    const totals = { fetches: 0, created: 0, updated: 0, unchanged: 0 };
+    for (const fetch of plan) {
+      for (const chunk of chunkWindow(fetch.window, adapter.maxWindowMs)) {
+        const fetched = await adapter.fetch(ctx, fetch.dataTypes, chunk);
+        totals.fetches += 1;
+        const result = await this.publish(link, fetched);
+        totals.created += result.created;
+        totals.updated += result.updated;
+        totals.unchanged += result.unchanged;
+        for (const record of fetched) {
+          records[record.type] = (records[record.type] ?? 0) + 1;
+          this.dataPoints.inc({ provider: link.provider, data_type: record.type });
+        }
+        await onChunk?.(chunk.end);
+      }
+    }
+    this.logger.log(
+      {
+        linkId: link.id,
+        fetches: totals.fetches,
+        records: Object.values(records).reduce((a, b) => a + b, 0),
+      },
+      'sync published',
+    );
+    return { linkId: link.id, outcome: 'synced', records, ...totals };
+  }
+
+  private async publish(link: SyncLink, records: readonly NormalizedRecord[]) {
+    if (records.length === 0) {
+      return { created: 0, updated: 0, unchanged: 0 };
+    }
+    return this.publisher.publish({
+      records,
+      aggregation: link.aggregation,
+      jhePatientId: link.jhePatientId,
+      issued: new Date(),
+    });
+  }
+
+  context(link: SyncLink): ProviderDataContext {
+    return {
+      linkId: link.id,
+      externalUserId: link.externalUserId,
+      patient: link.patient,
+      withToken: (call) => this.tokens.withAccessToken(link.id, call),
+    };
+  }
+}
+
+/**
+ * An hourly link publishes only finished hours, so a notification whose (widened) window reaches into the
+ * running hour stays routed until a sync after that hour ends.
+ */
+function splitDeferred(
+  routed: readonly RoutedRow[],
+  aggregation: string,
+  now: Date,
+): { finished: string[]; resyncAt?: Date } {
+  if (aggregation !== 'HOURLY') {
+    return { finished: routed.map((r) => r.id) };
+  }
+  const hourStart = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
+  const deferred = routed.filter((r) => r.window.end.getTime() + OVERLAP_MS > hourStart);
+  const finished = routed.filter((r) => !deferred.includes(r)).map((r) => r.id);
+  return deferred.length === 0
+    ? { finished }
+    : { finished, resyncAt: new Date(hourStart + HOUR_MS + OVERLAP_MS + RESYNC_MARGIN_MS) };
+}
+
+function wantedTypes(adapter: ProviderData, requested: readonly string[] | undefined): DataType[] {
+  const asked = requested?.filter(isDataType);
+  return adapter.dataTypes.filter((t) => asked === undefined || asked.includes(t));
+}
+
+function explicitWindow(job: UserSyncJob): Partial<TimeWindow> {
+  return {
+    ...(job.windowStart === undefined ? {} : { start: new Date(job.windowStart) }),
+    ...(job.windowEnd === undefined ? {} : { end: new Date(job.windowEnd) }),
+  };
+}
+
+function latestEnd(plan: readonly PlannedFetch[]): Date {
+  return new Date(Math.max(...plan.map((p) => p.window.end.getTime())));
+}
+
+function skipped(linkId: number, reason: string): SyncReport {
+  return {
+    linkId,
+    outcome: 'skipped',
+    reason,
+    records: {},
+    fetches: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+  };
+}
+
+/** Error class and message only: provider messages carry statuses, never bodies or values. */
+export function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : 'unknown error';
+}
