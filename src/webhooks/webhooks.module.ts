@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
 import { WebhookStatsModule } from './stats/webhook-stats.module.js';
+import { FitbitWebhookController } from './google-health/fitbit-webhook.controller.js';
+import { FitbitWebhookService } from './google-health/fitbit-webhook.service.js';
+import { GoogleSignatureVerifier } from './google-health/google-signature.verifier.js';
 import { InboxAcceptor } from './inbox/inbox-acceptor.service.js';
 import { NotificationInboxRepository } from './inbox/notification-inbox.repository.js';
 import { WithingsWebhookController } from './withings/withings-webhook.controller.js';
@@ -12,7 +15,14 @@ import { WithingsWebhookService } from './withings/withings-webhook.service.js';
  */
 @Module({
   imports: [WebhookStatsModule],
-  controllers: [WithingsWebhookController],
-  providers: [NotificationInboxRepository, InboxAcceptor, WithingsWebhookService, WithingsWebhookGuard],
+  controllers: [WithingsWebhookController, FitbitWebhookController],
+  providers: [
+    NotificationInboxRepository,
+    InboxAcceptor,
+    WithingsWebhookService,
+    WithingsWebhookGuard,
+    FitbitWebhookService,
+    GoogleSignatureVerifier,
+  ],
 })
 export class WebhooksModule {}
