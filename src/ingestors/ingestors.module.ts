@@ -26,11 +26,12 @@ import { TokenVault } from './tokens/token-vault.js';
 import { WithingsApiClient } from './withings/withings-api.client.js';
 import { WithingsAuth } from './withings/withings.auth.js';
 import { WithingsNotifications } from './withings/withings.notifications.js';
+import { WithingsData } from './withings/withings.data.js';
 
 /** Adding a provider: add its folder, then its adapters to these lists (and its descriptor to the registry). */
 const AUTH_ADAPTERS = [WithingsAuth, GoogleHealthAuth];
 const NOTIFICATION_ADAPTERS = [WithingsNotifications, GoogleHealthNotifications];
-const DATA_ADAPTERS: never[] = [];
+const DATA_ADAPTERS = [WithingsData];
 
 /**
  * Provider adapters (one folder per provider, behind ProviderAuth / ProviderNotifications / ProviderData), token

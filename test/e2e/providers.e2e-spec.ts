@@ -74,7 +74,7 @@ describe('providers API', () => {
     const res = await t.http().get('/api/base/providers/capabilities/').expect(200);
     expect(res.body.supported_providers).toEqual(['withings', 'fitbit']);
     expect(res.body.supported_data_types).toEqual(
-      expect.arrayContaining(['heart_rate', 'steps', 'rr_intervals', 'ecg', 'blood_pressure', 'weight']),
+      expect.arrayContaining(['heart_rate', 'steps', 'hrv', 'ecg', 'blood_pressure', 'weight']),
     );
     expect(res.body.provider_data_types.fitbit).toContain('resting_heart_rate');
     expect(res.body.provider_data_types.withings).not.toContain('resting_heart_rate');

@@ -32,7 +32,6 @@ describe(ProviderRegistry.name, () => {
       'heart_rate',
       'resting_heart_rate',
       'steps',
-      'rr_intervals',
       'hrv',
       'ecg',
       'blood_pressure',

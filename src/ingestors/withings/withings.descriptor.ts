@@ -6,7 +6,6 @@ export const WITHINGS: ProviderDescriptor = {
   dataTypes: [
     'heart_rate',
     'steps',
-    'rr_intervals',
     'hrv',
     'ecg',
     'blood_pressure',

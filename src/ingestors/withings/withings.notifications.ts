@@ -4,6 +4,7 @@ import { AppConfig } from '../../config/app-config.js';
 import { ProviderCallError, ProviderNotifications } from '../auth/provider-auth.js';
 import { WITHINGS } from './withings.descriptor.js';
 import { WithingsApiClient } from './withings-api.client.js';
+import { interpretWithings } from './withings-intent.js';
 
 /** The notify categories the service fetches on (research A3): weight, temperature, BP/HR/SpO2, activity, sleep, ECG, HRV. */
 export const WITHINGS_APPLIS = [1, 2, 4, 16, 44, 54, 62] as const;
@@ -74,7 +75,7 @@ export class WithingsNotifications extends ProviderNotifications {
     return AbortSignal.timeout(this.config.linking.tokenCallTimeoutMs);
   }
 
-  interpret(_payload: NotificationPayload): NotificationIntent {
-    return { kind: 'ignore', reason: 'not yet mapped' };
+  interpret(payload: NotificationPayload): NotificationIntent {
+    return interpretWithings(payload, Date.now());
   }
 }

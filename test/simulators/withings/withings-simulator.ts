@@ -8,6 +8,12 @@ import type { ConsentDecision } from '../shared/consent.js';
 import { AUTHORIZE_PATH, handleAuthorize, requestToken, type OAuthContext } from './oauth.js';
 import { fail, injectedFailure, invalidToken, STATUS, type WithingsReply } from './replies.js';
 import { WithingsState } from './state.js';
+import type { MeasureGroup } from './data/generate.js';
+import { sendNotification, type NotificationFields } from './data/notification-sender.js';
+import type { UserProfile } from './data/profile.js';
+import { DATA_PATHS, DATA_ROUTES } from './data/routes.js';
+import { SimDataStore, type AddedMeasureGroup } from './data/store.js';
+import { AppRateWindow, CallCounter, DataFaults, type DataFault } from './data/traffic.js';
 
 export interface WithingsSimulatorOptions {
   clientId?: string;
@@ -15,16 +21,14 @@ export interface WithingsSimulatorOptions {
   now?: () => number;
   /** The 2021 migration notice shows `userid` as a string in token responses; WOAS types it as an integer. */
   useridAsString?: boolean;
+  /** Seeds every user's generated history; the same seed and userid always yield the same data. */
+  dataSeed?: string;
+  /** Requests per minute the client application may make before status 601 (research A2: 120). */
+  appRequestsPerMinute?: number;
+  /** How long an injected `hang` holds a data request before answering (past any sane client timeout). */
+  hangMs?: number;
 }
 
-/** Data services that exist on the API host; their actions arrive in later milestones. */
-const DATA_PATHS: ReadonlySet<string> = new Set([
-  '/measure',
-  '/v2/measure',
-  '/v2/heart',
-  '/v2/user',
-  '/v2/sleep',
-]);
 const FIRST_USERID = 36_300;
 
 /**
@@ -40,6 +44,12 @@ export class WithingsSimulator {
   private readonly decisions: ConsentDecision[] = [];
   private readonly oauth: OAuthContext;
   private tokenCallCount = 0;
+  private readonly data: SimDataStore;
+  private readonly dataFaults = new DataFaults();
+  private readonly calls = new CallCounter();
+  private readonly rate: AppRateWindow;
+  private readonly hangs = new Set<() => void>();
+  private readonly hangMs: number;
 
   private constructor(
     private readonly clock: SimClock,
@@ -50,6 +60,9 @@ export class WithingsSimulator {
     this.baseUrl = api.baseUrl;
     this.authorizeUrl = `${account.baseUrl}${AUTHORIZE_PATH}`;
     this.state = new WithingsState(clock, new DeterministicIds(nextSeed('withings')), options.useridAsString);
+    this.data = new SimDataStore(options.dataSeed, () => clock.now());
+    this.rate = new AppRateWindow(options.appRequestsPerMinute);
+    this.hangMs = options.hangMs;
     this.oauth = {
       clientId: options.clientId,
       clientSecret: options.clientSecret,
@@ -83,6 +96,9 @@ export class WithingsSimulator {
         clientId: options.clientId ?? 'withings-client-id',
         clientSecret: options.clientSecret ?? 'withings-client-secret',
         useridAsString: options.useridAsString ?? false,
+        dataSeed: options.dataSeed ?? 'withings-data',
+        appRequestsPerMinute: options.appRequestsPerMinute ?? 120,
+        hangMs: options.hangMs ?? 30_000,
       },
       api,
       account,
@@ -129,11 +145,56 @@ export class WithingsSimulator {
     this.faults.arm(status, times);
   }
 
+  /** Arms a fault for the next `times` data calls (not token or notify calls). */
+  failNextData(fault: DataFault, times = 1): void {
+    this.dataFaults.arm(fault, times);
+  }
+
+  /** Data requests received for `<path> <action>` (e.g. `/measure getmeas`), or all of them. */
+  dataCalls(key?: string): number {
+    return this.calls.count(key);
+  }
+
+  resetDataCalls(): void {
+    this.calls.reset();
+  }
+
+  /** The generated traits of a user (timezone, devices with their deviceids, baselines). */
+  userData(userid: number): UserProfile {
+    return this.data.profile(userid);
+  }
+
+  /** Adds one getmeas group at an exact time (on top of the generated history); returns it as served. */
+  addMeasureGroup(userid: number, spec: AddedMeasureGroup): MeasureGroup {
+    return this.data.addGroup(userid, spec);
+  }
+
+  sendNotification(callbackUrl: string, fields: NotificationFields): Promise<number> {
+    return sendNotification(callbackUrl, fields);
+  }
+
+  /** Notifies every callback the user subscribed for `appli`, as Withings would after new data. */
+  async notifySubscribers(
+    userid: number,
+    appli: number,
+    fields: Omit<NotificationFields, 'userid' | 'appli'>,
+  ): Promise<Array<{ callbackurl: string; status: number }>> {
+    const targets = this.notify.list(userid).filter((s) => s.appli === appli);
+    const out: Array<{ callbackurl: string; status: number }> = [];
+    for (const { callbackurl } of targets) {
+      out.push({ callbackurl, status: await sendNotification(callbackurl, { userid, appli, ...fields }) });
+    }
+    return out;
+  }
+
   advance(ms: number): void {
     this.clock.advance(ms);
   }
 
   async stop(): Promise<void> {
+    for (const release of this.hangs) {
+      release();
+    }
     await Promise.all([close(this.api.server), close(this.account.server)]);
   }
 
@@ -148,7 +209,65 @@ export class WithingsSimulator {
       return;
     }
     const form = await readForm(req);
+    // The per-application budget covers every call on the host, token and notify calls included.
+    if (!this.rate.admit(this.clock.now())) {
+      sendJson(res, 200, injectedFailure(STATUS.tooManyRequests));
+      return;
+    }
+    if (DATA_PATHS.has(path)) {
+      await this.handleData(req, res, path, form);
+      return;
+    }
     sendJson(res, 200, await this.dispatch(req, path, form));
+  }
+
+  private async handleData(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    form: URLSearchParams,
+  ): Promise<void> {
+    const action = form.get('action') ?? '';
+    this.calls.add(path, action);
+    const legacy = this.faults.take();
+    const fault: DataFault | undefined =
+      legacy === undefined ? this.dataFaults.take() : { kind: 'status', status: legacy };
+    if (fault?.kind === 'http') {
+      sendJson(res, fault.status, { error: 'Service Unavailable' });
+      return;
+    }
+    if (fault?.kind === 'hang') {
+      await this.hang();
+      if (!res.destroyed) {
+        sendJson(res, 200, injectedFailure(STATUS.timeout));
+      }
+      return;
+    }
+    if (fault?.kind === 'status') {
+      sendJson(res, 200, injectedFailure(fault.status));
+      return;
+    }
+    const auth = this.state.authenticate(bearerToken(req));
+    const handler = DATA_ROUTES.get(`${path} ${action}`);
+    const reply = !auth
+      ? invalidToken()
+      : handler
+        ? handler(this.data, auth.userid, form)
+        : fail(STATUS.notImplemented, 'Not implemented');
+    sendJson(res, 200, reply);
+  }
+
+  private hang(): Promise<void> {
+    return new Promise((resolve) => {
+      const release = (): void => {
+        clearTimeout(timer);
+        this.hangs.delete(release);
+        resolve();
+      };
+      const timer = setTimeout(release, this.hangMs);
+      timer.unref();
+      this.hangs.add(release);
+    });
   }
 
   private async dispatch(req: IncomingMessage, path: string, form: URLSearchParams): Promise<WithingsReply> {
@@ -170,9 +289,8 @@ export class WithingsSimulator {
     if (!auth) {
       return invalidToken();
     }
-    if (path === '/notify') {
-      return this.notify.handle(auth.userid, form);
-    }
-    return fail(STATUS.notImplemented, 'Not implemented');
+    return path === '/notify'
+      ? this.notify.handle(auth.userid, form)
+      : fail(STATUS.notImplemented, 'Not implemented');
   }
 }
