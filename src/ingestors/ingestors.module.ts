@@ -10,6 +10,8 @@ import {
 import { GoogleHealthAuth } from './google-health/google-health.auth.js';
 import { GoogleHealthNotifications } from './google-health/google-health.notifications.js';
 import { GoogleOAuthClient } from './google-health/google-oauth.client.js';
+import { GoogleHealthDataClient } from './google-health/google-health-data.client.js';
+import { GoogleHealthData } from './google-health/google-health.data.js';
 import { LinkEndingService } from './links/link-ending.service.js';
 import { LinkJobs } from './links/link-jobs.js';
 import { ProviderRegistry } from './registry/provider-registry.js';
@@ -31,7 +33,7 @@ import { WithingsData } from './withings/withings.data.js';
 /** Adding a provider: add its folder, then its adapters to these lists (and its descriptor to the registry). */
 const AUTH_ADAPTERS = [WithingsAuth, GoogleHealthAuth];
 const NOTIFICATION_ADAPTERS = [WithingsNotifications, GoogleHealthNotifications];
-const DATA_ADAPTERS = [WithingsData];
+const DATA_ADAPTERS = [WithingsData, GoogleHealthData];
 
 /**
  * Provider adapters (one folder per provider, behind ProviderAuth / ProviderNotifications / ProviderData), token
@@ -44,6 +46,7 @@ const DATA_ADAPTERS = [WithingsData];
     ProviderRegistry,
     WithingsApiClient,
     GoogleOAuthClient,
+    GoogleHealthDataClient,
     ...AUTH_ADAPTERS,
     ...NOTIFICATION_ADAPTERS,
     ...DATA_ADAPTERS,

@@ -186,7 +186,7 @@ describe('provider tokens: storage, refresh, revocation', () => {
     expect(await subs.ensure(linkId)).toEqual(['1', '2', '4', '16', '44', '54', '62']);
     expect(await subs.ensure(linkId)).toEqual([]);
     const list = h.withings.subscriptions(userid);
-    expect(list.map((s) => s.appli).sort((a, b) => a - b)).toEqual([1, 2, 4, 16, 44, 54, 62]);
+    expect(list.map((s) => s.appli).sort((a, b) => a - b)).toEqual([1, 2, 4, 16, 44, 46, 54, 62]);
     expect(new Set(list.map((s) => s.callbackurl))).toEqual(
       new Set([`${new URL(h.hook.url).origin}/webhooks/withings/${WEBHOOK_SECRET}`]),
     );

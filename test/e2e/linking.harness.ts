@@ -84,7 +84,7 @@ export async function hop(url: string, headers: Record<string, string> = {}): Pr
  * page (already armed with approveNext/denyNext) → its 302 to our callback → our answer.
  */
 export async function linkThrough(
-  h: LinkingHarness,
+  h: Pick<LinkingHarness, 'base' | 'auth'>,
   provider: string,
   query: Record<string, string>,
 ): Promise<{ authorize: URL; callback: URL; final: Hop }> {

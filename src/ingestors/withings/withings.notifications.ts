@@ -6,8 +6,8 @@ import { WITHINGS } from './withings.descriptor.js';
 import { WithingsApiClient } from './withings-api.client.js';
 import { interpretWithings } from './withings-intent.js';
 
-/** The notify categories the service fetches on (research A3): weight, temperature, BP/HR/SpO2, activity, sleep, ECG, HRV. */
-export const WITHINGS_APPLIS = [1, 2, 4, 16, 44, 54, 62] as const;
+/** The notify categories (research A3): weight, temperature, BP/HR/SpO2, activity, sleep, user events (46: unlink/delete), ECG, HRV. */
+export const WITHINGS_APPLIS = [1, 2, 4, 16, 44, 46, 54, 62] as const;
 
 /**
  * Withings notify subscriptions, one per user and appli, pointing at a callback URL whose path carries

@@ -4,6 +4,9 @@ import type { ConsentDecision } from '../shared/consent.js';
 import { FaultQueue } from '../shared/faults.js';
 import { close, listen, requestUrl, sendJson } from '../shared/http.js';
 import { DeterministicIds, nextSeed } from '../shared/ids.js';
+import { DataApiControls } from './data-api.js';
+import { HealthData, type UserDataOptions } from './data/store.js';
+import type { WirePoint } from './data/wire.js';
 import { handleHealthApi } from './health-api.js';
 import {
   AUTHORIZE_PATH,
@@ -40,6 +43,8 @@ export class GoogleHealthSimulator {
   private readonly faults = new FaultQueue();
   private readonly decisions: ConsentDecision[] = [];
   private readonly oauth: OAuthContext;
+  private readonly data: HealthData;
+  private readonly controls = new DataApiControls();
   private tokenCallCount = 0;
 
   private constructor(
@@ -52,6 +57,7 @@ export class GoogleHealthSimulator {
     this.revokeUrl = `${endpoints.oauth.baseUrl}${REVOKE_PATH}`;
     this.apiBaseUrl = endpoints.api.baseUrl;
     this.state = new GoogleState(clock, new DeterministicIds(nextSeed('google-health')));
+    this.data = new HealthData(clock);
     this.oauth = {
       ...credentials,
       state: this.state,
@@ -79,7 +85,9 @@ export class GoogleHealthSimulator {
     const accounts = await listen(route((s, req, res) => handleAuthorize(req, res, s.oauth)));
     const oauth = await listen(route((s, req, res) => s.handleOAuthHost(req, res)));
     const api = await listen(
-      route((s, req, res) => handleHealthApi(req, res, { state: s.state, faults: s.faults })),
+      route((s, req, res) => {
+        handleHealthApi(req, res, { state: s.state, faults: s.faults, data: s.data, controls: s.controls });
+      }),
     );
     const sim = new GoogleHealthSimulator(
       new SimClock(options.now),
@@ -97,8 +105,11 @@ export class GoogleHealthSimulator {
     return this.tokenCallCount;
   }
 
-  /** legacyUserId '' models a Google account that never had Fitbit. */
-  addUser(user: { healthUserId?: string; legacyUserId?: string } = {}): GoogleUser {
+  /**
+   * legacyUserId '' models a Google account that never had Fitbit. The user's data (seeded by healthUserId)
+   * reaches back 120 days from now, at `utcOffsetSeconds` (default 3600, i.e. `"3600s"`).
+   */
+  addUser(user: { healthUserId?: string; legacyUserId?: string } & UserDataOptions = {}): GoogleUser {
     const n = this.state.users.size;
     const created: GoogleUser = {
       healthUserId: user.healthUserId ?? String(FIRST_HEALTH_USER_ID + BigInt(n)),
@@ -108,6 +119,7 @@ export class GoogleHealthSimulator {
       throw new Error(`healthUserId ${created.healthUserId} is malformed or already taken`);
     }
     this.state.users.set(created.healthUserId, created);
+    this.data.addUser(created.healthUserId, user);
     return { ...created };
   }
 
@@ -133,6 +145,48 @@ export class GoogleHealthSimulator {
   /** Health API calls only; answers google.rpc.Status (429 → RESOURCE_EXHAUSTED, 503 → UNAVAILABLE). */
   failNext(httpStatus: number, times = 1): void {
     this.faults.arm(httpStatus, times);
+  }
+
+  /**
+   * Plants one data point in wire form, e.g. `{name, dataSource, weight: {weightGrams, sampleTime}}`; list and
+   * reconcile serve it as given (reconcile moves `name` to `dataPointName` and drops `dataSource`).
+   */
+  addDataPoint(healthUserId: string, dataType: string, point: WirePoint): void {
+    this.data.plant(healthUserId, dataType, point);
+  }
+
+  /** The next `times` dataPoints/pairedDevices calls answer this status (google.rpc.Status), with Retry-After if given. */
+  failNextDataCalls(httpStatus: number, times = 1, retryAfterSeconds?: number): void {
+    this.controls.arm(
+      retryAfterSeconds === undefined
+        ? { status: httpStatus }
+        : { status: httpStatus, retryAfterS: retryAfterSeconds },
+      times,
+    );
+  }
+
+  /** The next `times` data calls get no answer at all, so only the client's timeout ends them. */
+  hangNextDataCalls(times = 1): void {
+    this.controls.arm({ hang: true }, times);
+  }
+
+  /** Google's per-user limit is 300 requests a minute (wall clock); tests may lower it. */
+  setQuotaPerMinute(limit: number): void {
+    this.controls.quotaPerMinute = limit;
+  }
+
+  /** Data calls received (before faults, auth and quota), by kebab data type, or `pairedDevices`. */
+  dataCalls(key: string): number {
+    return this.controls.calls.get(key) ?? 0;
+  }
+
+  /** The points list would serve for a type and filter, newest first: what assertions compare against. */
+  expectedPoints(healthUserId: string, dataType: string, filter: string): WirePoint[] {
+    return this.data.expected(healthUserId, dataType, filter);
+  }
+
+  now(): number {
+    return this.clock.now();
   }
 
   advance(ms: number): void {

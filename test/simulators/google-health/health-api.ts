@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultQueue } from '../shared/faults.js';
 import { bearerToken, requestUrl, sendJson } from '../shared/http.js';
+import { answerFault, dataCallKey, serveData, type DataApiControls } from './data-api.js';
+import type { HealthData } from './data/store.js';
 import { sendRpcError } from './errors.js';
 import type { GoogleState } from './state.js';
 
@@ -14,10 +16,22 @@ const MISSING_CREDENTIALS =
 export interface HealthApiContext {
   readonly state: GoogleState;
   readonly faults: FaultQueue;
+  readonly data: HealthData;
+  readonly controls: DataApiControls;
 }
 
-/** health.googleapis.com: for now only the identity lookup the service needs at onboarding. */
+/** health.googleapis.com: the identity lookup, dataPoints list/reconcile and pairedDevices. */
 export function handleHealthApi(req: IncomingMessage, res: ServerResponse, ctx: HealthApiContext): void {
+  const path = requestUrl(req).pathname;
+  const dataKey = dataCallKey(path);
+  if (dataKey !== undefined) {
+    ctx.controls.count(dataKey);
+    const fault = ctx.controls.takeFault();
+    if (fault !== undefined) {
+      answerFault(res, fault);
+      return;
+    }
+  }
   // Quota and outage answers come from Google's front end, before the token is even looked at.
   const injected = ctx.faults.take();
   if (injected !== undefined) {
@@ -35,7 +49,16 @@ export function handleHealthApi(req: IncomingMessage, res: ServerResponse, ctx: 
     sendRpcError(res, 401, message, reason);
     return;
   }
-  const path = requestUrl(req).pathname;
+  if (dataKey !== undefined) {
+    const waitS = ctx.controls.overQuota(auth.user.healthUserId);
+    if (waitS !== undefined) {
+      res.setHeader('retry-after', String(waitS));
+      sendRpcError(res, 429);
+      return;
+    }
+    serveData(req, res, ctx.data, { healthUserId: auth.user.healthUserId, scopes: auth.scopes });
+    return;
+  }
   if (path === '/v4/users/me/identity') {
     if (req.method !== 'GET') {
       sendRpcError(res, 405, `Method ${req.method ?? ''} not allowed on ${path}.`);

@@ -46,7 +46,7 @@ export interface TokenResponse {
 
 export type Outcome = { ok: true; value: TokenResponse } | { ok: false; error: string; description: string };
 export type AuthResult =
-  | { ok: true; user: GoogleUser }
+  | { ok: true; user: GoogleUser; scopes: readonly string[] }
   | { ok: false; reason: 'missing' | 'expired' | 'invalid' };
 
 /**
@@ -141,7 +141,9 @@ export class GoogleState {
     if (!entry || !user) {
       return { ok: false, reason: 'invalid' };
     }
-    return this.clock.now() >= entry.expiresAt ? { ok: false, reason: 'expired' } : { ok: true, user };
+    return this.clock.now() >= entry.expiresAt
+      ? { ok: false, reason: 'expired' }
+      : { ok: true, user, scopes: entry.scope.split(' ') };
   }
 
   /** The /revoke endpoint: true when the token named a live grant, which is then ended. */

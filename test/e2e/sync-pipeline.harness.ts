@@ -1,0 +1,139 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { ApiKeyService } from '../../src/common/auth/api-key.service.js';
+import { QueueName } from '../../src/common/queue/queue-names.js';
+import { FhirTestServer } from '../simulators/fhir/fhir-test-server.js';
+import { GoogleHealthSimulator } from '../simulators/google-health/google-health-simulator.js';
+import { GoogleWebhookSender } from '../simulators/google-health/webhook-sender.js';
+import { WithingsSimulator } from '../simulators/withings/withings-simulator.js';
+import { startApp, type TestApp } from '../support/app.js';
+import { newKey } from './linking.harness.js';
+
+export const IDENTIFIER_BASE = 'https://ohe.test';
+export const WITHINGS_SECRET = 'withings-hook-secret-0123456789';
+export const GOOGLE_SECRET = 'google-hook-secret-0123456789';
+
+/** The whole pipeline on loopback: API + workers, both provider simulators, the R5 FHIR test server. */
+export interface PipelineHarness {
+  readonly t: TestApp;
+  readonly base: string;
+  readonly auth: { Authorization: string };
+  readonly withings: WithingsSimulator;
+  readonly google: GoogleHealthSimulator;
+  readonly fhir: FhirTestServer;
+  readonly sender: GoogleWebhookSender;
+  queue(name: QueueName): Queue;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') {
+    throw new Error('no port');
+  }
+  return address.port;
+}
+
+export async function startPipeline(env: Record<string, string> = {}): Promise<PipelineHarness> {
+  const [withings, google, fhir] = await Promise.all([
+    WithingsSimulator.start(),
+    GoogleHealthSimulator.start(),
+    FhirTestServer.start(),
+  ]);
+  const sender = new GoogleWebhookSender();
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const t: TestApp = await startApp({
+    ROLE: 'all',
+    TOKEN_KEYS: `k1:${newKey()}`,
+    LINK_STATE_SECRET: randomBytes(32).toString('hex'),
+    LINK_REDIRECT_ALLOWLIST: 'https://app.example',
+    WEBHOOK_PUBLIC_BASE_URL: base,
+    WITHINGS_CLIENT_ID: 'withings-client-id',
+    WITHINGS_CLIENT_SECRET: 'withings-client-secret',
+    WITHINGS_AUTHORIZE_URL: withings.authorizeUrl,
+    WITHINGS_API_BASE_URL: withings.baseUrl,
+    WITHINGS_WEBHOOK_SECRET: WITHINGS_SECRET,
+    GOOGLE_CLIENT_ID: 'ohe-web.apps.googleusercontent.com',
+    GOOGLE_CLIENT_SECRET: 'GOCSPX-ohe-secret',
+    GOOGLE_AUTHORIZE_URL: google.authorizeUrl,
+    GOOGLE_TOKEN_URL: google.tokenUrl,
+    GOOGLE_REVOKE_URL: google.revokeUrl,
+    GOOGLE_HEALTH_API_BASE_URL: google.apiBaseUrl,
+    GOOGLE_HEALTH_WEBHOOK_SECRET: GOOGLE_SECRET,
+    GOOGLE_HEALTH_WEBHOOK_KEYSET: sender.keysetJson(),
+    FHIR_BASE_URL: fhir.baseUrl,
+    FHIR_IDENTIFIER_BASE: IDENTIFIER_BASE,
+    TOKEN_CALL_TIMEOUT_MS: '2000',
+    TOKEN_LOCK_TIMEOUT_MS: '8000',
+    // Small enough to keep the FHIR test server quick; the chunking is exercised all the same.
+    SYNC_INITIAL_LOOKBACK_DAYS: '2',
+    SYNC_BACKOFF_MS: '100',
+    SYNC_SCHEDULES_ENABLED: 'false',
+    WITHINGS_QUOTA_PER_MINUTE: '100000',
+    ...env,
+  });
+  await t.app.listen(port, '127.0.0.1');
+  const { key } = await t.app.get(ApiKeyService).create({ name: 'ehr-backend', role: 'service' });
+  return {
+    t,
+    base,
+    withings,
+    google,
+    fhir,
+    sender,
+    auth: { Authorization: `Bearer ${key}` },
+    queue: (name) => t.app.get<Queue>(getQueueToken(name)),
+    stop: async () => {
+      await t.close();
+      await Promise.all([withings.stop(), google.stop(), fhir.stop(), sender.stop()]);
+    },
+  };
+}
+
+/** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Every sync job of every queue has finished (nothing waiting, active, delayed or prioritized). */
+export async function queuesIdle(h: PipelineHarness): Promise<boolean> {
+  for (const name of [QueueName.Notifications, QueueName.UserSync, QueueName.DeviceSync]) {
+    const counts = await h.queue(name).getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+    if (Object.values(counts).some((n) => n > 0)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Status of the link's inbox rows and sync states, for assertions. */
+export async function linkRow(
+  h: PipelineHarness,
+  linkId: number,
+): Promise<{ status: string; tokens: boolean }> {
+  const rows = await h.t.dataSource.query<{ status: string; access_token_enc: string | null }[]>(
+    `SELECT status, access_token_enc FROM provider_links WHERE id = $1`,
+    [linkId],
+  );
+  return { status: rows[0]?.status ?? 'gone', tokens: rows[0]?.access_token_enc !== null };
+}
