@@ -24,7 +24,7 @@ interface Linked {
 
 const weightSystem = identifierSystem(IDENTIFIER_BASE, 'withings', 'weight');
 
-describe('sync pipeline: Withings', () => {
+describe('sync pipeline: Withings', { timeout: 60_000 }, () => {
   let h: PipelineHarness;
   let callback: string;
 

@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QueueName } from '../../src/common/queue/queue-names.js';
+import { RedisService } from '../../src/common/redis/redis.service.js';
+import { identifierSystem } from '../../src/transformers/fhir-identifiers.js';
+import { InboxReconciler } from '../../src/webhooks/inbox/inbox-reconciler.service.js';
+import { newEhrUserId } from '../support/fixtures.js';
+import { linkThrough, newGoogleUser } from './linking.harness.js';
+import {
+  eventually,
+  GOOGLE_SECRET,
+  IDENTIFIER_BASE,
+  linkRow,
+  queuesIdle,
+  startPipeline,
+  type PipelineHarness,
+} from './sync-pipeline.harness.js';
+
+interface Linked {
+  readonly healthUserId: string;
+  readonly ehrUserId: string;
+  readonly linkId: number;
+}
+
+const weightSystem = identifierSystem(IDENTIFIER_BASE, 'fitbit', 'weight');
+
+describe('sync pipeline: Fitbit through the Google Health API', { timeout: 60_000 }, () => {
+  let h: PipelineHarness;
+  let hookUrl: string;
+  let planted = 0;
+
+  beforeAll(async () => {
+    // Minute-level heart rate makes each day a few thousand resources for the FHIR test server.
+    h = await startPipeline({ SYNC_INITIAL_LOOKBACK_DAYS: '1' });
+    hookUrl = `${h.base}/webhooks/fitbit/`;
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  async function link(): Promise<Linked> {
+    const { healthUserId } = newGoogleUser(h.google);
+    h.google.approveNext(healthUserId);
+    const ehrUserId = newEhrUserId('gpipe');
+    const { final } = await linkThrough(h, 'fitbit', { ehr_user_id: ehrUserId });
+    expect(final.status).toBe(200);
+    const rows = await h.t.dataSource.query<{ id: number }[]>(
+      `SELECT l.id FROM provider_links l JOIN ehr_users u ON u.id = l.user_id WHERE u.ehr_user_id = $1`,
+      [ehrUserId],
+    );
+    await eventually(() => queuesIdle(h), 'the initial backfill', 60_000);
+    return { healthUserId, ehrUserId, linkId: rows[0]?.id ?? -1 };
+  }
+
+  /** Plants a weight at the simulator; returns its identifier value and the notification envelope for it. */
+  function plantWeight(l: Linked, kg: number) {
+    planted += 1;
+    const at = new Date(Date.now() - 20 * 60_000);
+    const name = `users/${l.healthUserId}/dataTypes/weight/dataPoints/e2e-${planted}`;
+    h.google.addDataPoint(l.healthUserId, 'weight', {
+      name,
+      dataSource: { recordingMethod: 'MANUAL', platform: 'FITBIT' },
+      weight: { weightGrams: kg * 1000, sampleTime: { physicalTime: at.toISOString(), utcOffset: '3600s' } },
+    });
+    const envelope = h.sender.envelope(l.healthUserId, 'weight', at, new Date(at.getTime() + 1000));
+    return { value: `${l.ehrUserId}:${name}`, envelope };
+  }
+
+  const weights = (value: string): Promise<number> =>
+    h.fhir.countByIdentifier('Observation', weightSystem, value);
+
+  it('should pass the verification handshake', async () => {
+    expect(await h.sender.verify(hookUrl, GOOGLE_SECRET)).toEqual({ first: 201, second: 401 });
+  });
+
+  it('should turn a signed notification into the Observation, once however often it is replayed', async () => {
+    const l = await link();
+    const { value, envelope } = plantWeight(l, 64.5);
+    expect((await h.sender.post(hookUrl, [envelope])).status).toBe(204);
+    await eventually(async () => (await weights(value)) === 1, 'the weight Observation');
+    const [observation] = await h.fhir.search('Observation', { identifier: `${weightSystem}|${value}` });
+    expect(observation).toMatchObject({
+      code: { coding: [expect.objectContaining({ system: 'http://loinc.org', code: '29463-7' })] },
+      valueQuantity: { value: 64.5, code: 'kg' },
+      subject: { reference: `Patient/${l.ehrUserId}` },
+    });
+    for (let i = 0; i < 5; i++) {
+      expect(
+        (await h.sender.post(hookUrl, [envelope], { header: 'GOOGLE-HEALTH-API-SIGNATURE' })).status,
+      ).toBe(204);
+    }
+    await eventually(() => queuesIdle(h), 'replays to settle');
+    expect(await weights(value)).toBe(1);
+  });
+
+  it('should refuse a bad signature with 401 and queue nothing', async () => {
+    const l = await link();
+    const { envelope } = plantWeight(l, 66);
+    const before = await h.queue(QueueName.Notifications).count();
+    expect((await h.sender.post(hookUrl, [envelope], { tamper: true })).status).toBe(401);
+    const rows = await h.t.dataSource.query(`SELECT 1 FROM notification_inbox WHERE link_id = $1`, [
+      l.linkId,
+    ]);
+    expect(rows).toEqual([]);
+    expect(await h.queue(QueueName.Notifications).count()).toBe(before);
+  });
+
+  it('should wait out a 429 for its Retry-After without spending an attempt, then deliver', async () => {
+    const l = await link();
+    const { value, envelope } = plantWeight(l, 70.25);
+    h.google.failNextDataCalls(429, 1, 2);
+    expect((await h.sender.post(hookUrl, [envelope])).status).toBe(204);
+    await eventually(async () => (await weights(value)) === 1, 'delivery after the Retry-After', 20_000);
+    const job = (await h.queue(QueueName.UserSync).getCompleted()).find(
+      (j) => (j.data as { linkId: number }).linkId === l.linkId && j.data.strategy === 'realtime',
+    );
+    expect(job?.attemptsMade).toBe(1);
+    expect(job?.attemptsStarted).toBeGreaterThanOrEqual(2);
+  });
+
+  it('should end the link when a DELETE follows a withdrawn consent, and keep it for a data deletion', async () => {
+    const kept = await link();
+    const deletion = h.sender.envelope(kept.healthUserId, 'weight', new Date(), new Date(), 'DELETE');
+    expect((await h.sender.post(hookUrl, [deletion])).status).toBe(204);
+    await eventually(() => queuesIdle(h), 'the deletion notice');
+    expect((await linkRow(h, kept.linkId)).status).toBe('active');
+
+    const l = await link();
+    h.google.revokeAccess(l.healthUserId);
+    const revoked = h.sender.envelope(l.healthUserId, 'steps', new Date(), new Date(), 'DELETE');
+    expect((await h.sender.post(hookUrl, [revoked])).status).toBe(204);
+    await eventually(async () => (await linkRow(h, l.linkId)).status === 'revoked', 'the link to end');
+    expect(await linkRow(h, l.linkId)).toEqual({ status: 'revoked', tokens: false });
+  });
+
+  it('should still deliver an accepted notification after Redis lost every key (the reconciler)', async () => {
+    const l = await link();
+    const notifications = h.queue(QueueName.Notifications);
+    // Held so no worker takes the job before Redis "fails"; the flush below also drops the pause flag.
+    await notifications.pause();
+    const { value, envelope } = plantWeight(l, 59.9);
+    expect((await h.sender.post(hookUrl, [envelope])).status).toBe(204);
+    const redis = h.t.app.get(RedisService);
+    const keys = await redis.client.keys(`${h.t.config.redisKeyPrefix}:*`);
+    await redis.client.del(...keys);
+    expect(await notifications.count()).toBe(0);
+    await h.t.dataSource.query(
+      `UPDATE notification_inbox SET received_at = received_at - interval '10 minutes',
+              queued_at = queued_at - interval '10 minutes' WHERE link_id = $1`,
+      [l.linkId],
+    );
+    expect(await h.t.app.get(InboxReconciler).reconcileOnce()).toMatchObject({ requeued: 1 });
+    await eventually(async () => (await weights(value)) === 1, 'delivery after the reconciler');
+  });
+});
