@@ -75,7 +75,7 @@ describe('FhirPublisher against the FHIR R5 test server', () => {
     // 25 resources in bundles of at most 8, the device repeated in each: 4 bundles, so the repeats are exercised.
     expect(bundles).toBe(4);
     // The device rides along in every bundle: created by the first, found again by the others.
-    expect(results[0]).toEqual({
+    expect(results[0]).toMatchObject({
       created: resources.length,
       updated: 0,
       unchanged: entries.length - resources.length,
@@ -83,7 +83,7 @@ describe('FhirPublisher against the FHIR R5 test server', () => {
       bundles,
     });
     for (const later of results.slice(1)) {
-      expect(later).toEqual({
+      expect(later).toMatchObject({
         created: 0,
         updated: puts,
         unchanged: entries.length - puts,
@@ -118,7 +118,7 @@ describe('FhirPublisher against the FHIR R5 test server', () => {
 
     const result = await publisher.publish([heartRate('m1', { value: 80 })]);
 
-    expect(result).toEqual({ created: 0, updated: 1, unchanged: 0, rejected: 0, bundles: 1 });
+    expect(result).toMatchObject({ created: 0, updated: 1, unchanged: 0, rejected: 0, bundles: 1 });
     const stored = await server.search('Observation', { identifier: `${SYSTEM}/heart_rate|m1` });
     expect(stored).toHaveLength(1);
     expect(stored[0]?.['id']).toBe(before?.['id']);
@@ -131,7 +131,7 @@ describe('FhirPublisher against the FHIR R5 test server', () => {
 
     const result = await publisher.publish([heartRate('m1', { value: 80 })]);
 
-    expect(result).toEqual({ created: 0, updated: 0, unchanged: 1, rejected: 0, bundles: 1 });
+    expect(result).toMatchObject({ created: 0, updated: 0, unchanged: 1, rejected: 0, bundles: 1 });
     const stored = await server.search('Observation', { identifier: `${SYSTEM}/heart_rate|m1` });
     expect(stored.map((o) => o['valueQuantity'])).toMatchObject([{ value: 72 }]);
   });
@@ -248,7 +248,7 @@ describe('FhirPublisher against the FHIR R5 test server', () => {
 
     expect(error).toBeInstanceOf(FhirConfigurationError);
     expect(error).toMatchObject({ retryable: false, message: expect.stringContaining('FHIR_BASE_URL') });
-    expect(await harness.publisher.publish([])).toEqual({
+    expect(await harness.publisher.publish([])).toMatchObject({
       created: 0,
       updated: 0,
       unchanged: 0,

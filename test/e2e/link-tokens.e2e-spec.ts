@@ -183,7 +183,7 @@ describe('provider tokens: storage, refresh, revocation', () => {
   it('should subscribe every needed Withings appli once, with the secret callback URL', async () => {
     const { linkId, userid } = await linkWithings();
     const subs = h.t.app.get(LinkSubscriptionsService);
-    expect(await subs.ensure(linkId)).toEqual(['1', '2', '4', '16', '44', '54', '62']);
+    expect(await subs.ensure(linkId)).toEqual(['1', '2', '4', '16', '44', '46', '54', '62']);
     expect(await subs.ensure(linkId)).toEqual([]);
     const list = h.withings.subscriptions(userid);
     expect(list.map((s) => s.appli).sort((a, b) => a - b)).toEqual([1, 2, 4, 16, 44, 46, 54, 62]);

@@ -30,6 +30,7 @@ describe('probes and metrics', () => {
         'device-sync',
         'link-maintenance',
         'notifications',
+        'sync-schedules',
         'user-sync',
       ]);
     });

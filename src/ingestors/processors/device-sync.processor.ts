@@ -6,12 +6,12 @@ import { DeviceSyncService, type DeviceSyncReport } from '../sync/device-sync.se
 import { LinkLock } from '../sync/link-lock.js';
 import { describe } from '../sync/sync.service.js';
 import { delayJob, isLinkUnusable, settleFailure } from './job-failure.js';
-import { throttledWorkerErrorLog } from './worker-errors.js';
+import { STALLED_JOBS, throttledWorkerErrorLog } from './worker-errors.js';
 
 type DeviceSyncJob = Job<JobDataByQueue[QueueName.DeviceSync]>;
 
 /** Device syncs (queue device-sync): under the same per-link lock as data syncs, same failure rules. */
-@Processor(QueueName.DeviceSync)
+@Processor(QueueName.DeviceSync, STALLED_JOBS)
 export class DeviceSyncProcessor extends WorkerHost {
   private readonly logger = new Logger(DeviceSyncProcessor.name);
   private readonly logWorkerError = throttledWorkerErrorLog(this.logger);

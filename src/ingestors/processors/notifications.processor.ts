@@ -11,7 +11,7 @@ import {
 } from '../sync/notification-routing.repository.js';
 import { SyncLinkRepository } from '../sync/sync-link.repository.js';
 import { TokenService } from '../tokens/token.service.js';
-import { throttledWorkerErrorLog } from './worker-errors.js';
+import { STALLED_JOBS, throttledWorkerErrorLog } from './worker-errors.js';
 
 type NotificationJob = Job<JobDataByQueue[QueueName.Notifications]>;
 
@@ -21,7 +21,7 @@ type NotificationJob = Job<JobDataByQueue[QueueName.Notifications]>;
  * link: one running, one waiting, each draining every routed row); a revocation ends the link as an unlink
  * does; anything else is closed. Re-running it is harmless: a routed row only re-requests its sync.
  */
-@Processor(QueueName.Notifications)
+@Processor(QueueName.Notifications, STALLED_JOBS)
 export class NotificationsProcessor extends WorkerHost {
   private readonly logger = new Logger(NotificationsProcessor.name);
   private readonly logWorkerError = throttledWorkerErrorLog(this.logger);

@@ -8,7 +8,7 @@ import { LinkLock } from '../sync/link-lock.js';
 import { SyncLinkRepository } from '../sync/sync-link.repository.js';
 import { describe, SyncService, type SyncReport } from '../sync/sync.service.js';
 import { delayJob, isLinkUnusable, settleFailure } from './job-failure.js';
-import { throttledWorkerErrorLog } from './worker-errors.js';
+import { STALLED_JOBS, throttledWorkerErrorLog } from './worker-errors.js';
 
 type UserSyncJob = Job<JobDataByQueue[QueueName.UserSync]>;
 
@@ -21,7 +21,7 @@ const LINK_BUSY_WAIT_MS = 2_000;
  * breakers delay the job without spending an attempt; permanent errors fail it for good; anything else is
  * retried with exponential backoff and jitter, then kept 30 days in the failed set.
  */
-@Processor(QueueName.UserSync)
+@Processor(QueueName.UserSync, STALLED_JOBS)
 export class UserSyncProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(UserSyncProcessor.name);
   private readonly logWorkerError = throttledWorkerErrorLog(this.logger);

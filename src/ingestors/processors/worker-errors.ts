@@ -1,6 +1,13 @@
 import type { Logger } from '@nestjs/common';
 
 /**
+ * A job whose worker dies keeps its lock only lockDuration (renewed every half of it while the worker lives);
+ * the stalled checker then returns it to the wait list for another worker. A job that stalls a third time is
+ * failed ("job stalled more than allowable limit") and kept in the failed set: it is killing its workers.
+ */
+export const STALLED_JOBS = { lockDuration: 30_000, stalledInterval: 30_000, maxStalledCount: 2 } as const;
+
+/**
  * Without an 'error' listener BullMQ prints every failed Redis reconnect to stderr; one log line a minute per
  * worker is enough.
  */
