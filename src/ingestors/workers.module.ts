@@ -4,7 +4,6 @@ import { InboxReconciler } from '../webhooks/inbox/inbox-reconciler.service.js';
 import { IngestorsModule } from './ingestors.module.js';
 import { DeviceSyncProcessor } from './processors/device-sync.processor.js';
 import { LinkMaintenanceProcessor } from './processors/link-maintenance.processor.js';
-import { LinkPatientRepository } from './processors/link-patient.repository.js';
 import { NotificationsProcessor } from './processors/notifications.processor.js';
 import { SyncScheduleProcessor } from './processors/sync-schedule.processor.js';
 import { UserSyncProcessor } from './processors/user-sync.processor.js';
@@ -18,7 +17,6 @@ import { NotificationRoutingRepository } from './sync/notification-routing.repos
 @Module({
   imports: [IngestorsModule, PublishersModule],
   providers: [
-    LinkPatientRepository,
     NotificationRoutingRepository,
     LinkMaintenanceProcessor,
     NotificationsProcessor,

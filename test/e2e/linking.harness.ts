@@ -22,6 +22,26 @@ export interface LinkingHarness {
   stop(): Promise<void>;
 }
 
+/** OAuth clients and endpoints of both providers pointed at their simulators (Withings webhook secret included). */
+export function providerEnv(
+  withings: WithingsSimulator,
+  google: GoogleHealthSimulator,
+): Record<string, string> {
+  return {
+    WITHINGS_CLIENT_ID: 'withings-client-id',
+    WITHINGS_CLIENT_SECRET: 'withings-client-secret',
+    WITHINGS_AUTHORIZE_URL: withings.authorizeUrl,
+    WITHINGS_API_BASE_URL: withings.baseUrl,
+    WITHINGS_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    GOOGLE_CLIENT_ID: 'ohe-web.apps.googleusercontent.com',
+    GOOGLE_CLIENT_SECRET: 'GOCSPX-ohe-secret',
+    GOOGLE_AUTHORIZE_URL: google.authorizeUrl,
+    GOOGLE_TOKEN_URL: google.tokenUrl,
+    GOOGLE_REVOKE_URL: google.revokeUrl,
+    GOOGLE_HEALTH_API_BASE_URL: google.apiBaseUrl,
+  };
+}
+
 export async function startLinkingHarness(env: Record<string, string> = {}): Promise<LinkingHarness> {
   const withings = await WithingsSimulator.start();
   const google = await GoogleHealthSimulator.start();
@@ -34,17 +54,7 @@ export async function startLinkingHarness(env: Record<string, string> = {}): Pro
     LINK_STATE_SECRET: stateSecret,
     LINK_REDIRECT_ALLOWLIST: `${APP_ORIGIN},https://portal.example/ehr/`,
     WEBHOOK_PUBLIC_BASE_URL: new URL(hook.url).origin,
-    WITHINGS_CLIENT_ID: 'withings-client-id',
-    WITHINGS_CLIENT_SECRET: 'withings-client-secret',
-    WITHINGS_AUTHORIZE_URL: withings.authorizeUrl,
-    WITHINGS_API_BASE_URL: withings.baseUrl,
-    WITHINGS_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    GOOGLE_CLIENT_ID: 'ohe-web.apps.googleusercontent.com',
-    GOOGLE_CLIENT_SECRET: 'GOCSPX-ohe-secret',
-    GOOGLE_AUTHORIZE_URL: google.authorizeUrl,
-    GOOGLE_TOKEN_URL: google.tokenUrl,
-    GOOGLE_REVOKE_URL: google.revokeUrl,
-    GOOGLE_HEALTH_API_BASE_URL: google.apiBaseUrl,
+    ...providerEnv(withings, google),
     TOKEN_CALL_TIMEOUT_MS: '3000',
     TOKEN_LOCK_TIMEOUT_MS: '8000',
     ...env,

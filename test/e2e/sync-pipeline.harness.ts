@@ -9,10 +9,10 @@ import { GoogleHealthSimulator } from '../simulators/google-health/google-health
 import { GoogleWebhookSender } from '../simulators/google-health/webhook-sender.js';
 import { WithingsSimulator } from '../simulators/withings/withings-simulator.js';
 import { startApp, type TestApp } from '../support/app.js';
-import { newKey } from './linking.harness.js';
+import { newKey, providerEnv } from './linking.harness.js';
 
 export const IDENTIFIER_BASE = 'https://ohe.test';
-export const WITHINGS_SECRET = 'withings-hook-secret-0123456789';
+export { WEBHOOK_SECRET as WITHINGS_SECRET } from './linking.harness.js';
 export const GOOGLE_SECRET = 'google-hook-secret-0123456789';
 
 /** The whole pipeline on loopback: API + workers, both provider simulators, the R5 FHIR test server. */
@@ -54,17 +54,7 @@ export async function startPipeline(env: Record<string, string> = {}): Promise<P
     LINK_STATE_SECRET: randomBytes(32).toString('hex'),
     LINK_REDIRECT_ALLOWLIST: 'https://app.example',
     WEBHOOK_PUBLIC_BASE_URL: base,
-    WITHINGS_CLIENT_ID: 'withings-client-id',
-    WITHINGS_CLIENT_SECRET: 'withings-client-secret',
-    WITHINGS_AUTHORIZE_URL: withings.authorizeUrl,
-    WITHINGS_API_BASE_URL: withings.baseUrl,
-    WITHINGS_WEBHOOK_SECRET: WITHINGS_SECRET,
-    GOOGLE_CLIENT_ID: 'ohe-web.apps.googleusercontent.com',
-    GOOGLE_CLIENT_SECRET: 'GOCSPX-ohe-secret',
-    GOOGLE_AUTHORIZE_URL: google.authorizeUrl,
-    GOOGLE_TOKEN_URL: google.tokenUrl,
-    GOOGLE_REVOKE_URL: google.revokeUrl,
-    GOOGLE_HEALTH_API_BASE_URL: google.apiBaseUrl,
+    ...providerEnv(withings, google),
     GOOGLE_HEALTH_WEBHOOK_SECRET: GOOGLE_SECRET,
     GOOGLE_HEALTH_WEBHOOK_KEYSET: sender.keysetJson(),
     FHIR_BASE_URL: fhir.baseUrl,
@@ -109,17 +99,21 @@ export async function eventually<T>(
       return value;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
+      throw new Error(`timed out waiting for ${what} (last busy: ${lastBusy})`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** What the last queuesIdle() call found busy, for timeout messages. */
+export let lastBusy = '';
 
 /** Every sync job of every queue has finished (nothing waiting, active, delayed or prioritized). */
 export async function queuesIdle(h: PipelineHarness): Promise<boolean> {
   for (const name of [QueueName.Notifications, QueueName.UserSync, QueueName.DeviceSync]) {
     const counts = await h.queue(name).getJobCounts('waiting', 'active', 'delayed', 'prioritized');
     if (Object.values(counts).some((n) => n > 0)) {
+      lastBusy = `${name} ${JSON.stringify(counts)}`;
       return false;
     }
   }

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { LuaScript as SharedLuaScript } from '../redis/lua-script.js';
 
 /**
  * Redis side of the circuit breaker. One hash per breaker holds `state` (absent = closed), `failures`,
@@ -109,24 +109,16 @@ redis.call('PEXPIRE', key, ARGV[4])
 return {'open', failures, now, 1}
 `;
 
-/** A Lua script run by EVALSHA, falling back to EVAL once per Redis that has not cached it yet. */
+/** Runs a breaker script; every breaker script answers an array. */
 class LuaScript {
-  private readonly sha: string;
+  private readonly script: SharedLuaScript;
 
-  constructor(private readonly source: string) {
-    this.sha = createHash('sha1').update(source).digest('hex');
+  constructor(source: string) {
+    this.script = new SharedLuaScript(source);
   }
 
   async run(client: Redis, key: string, args: readonly (string | number)[]): Promise<unknown[]> {
-    let reply: unknown;
-    try {
-      reply = await client.evalsha(this.sha, 1, key, ...args);
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) {
-        throw err;
-      }
-      reply = await client.eval(this.source, 1, key, ...args);
-    }
+    const reply = await this.script.run(client, key, args);
     if (!Array.isArray(reply)) {
       throw new TypeError(`Unexpected circuit breaker script reply: ${String(reply)}`);
     }

@@ -13,6 +13,7 @@
  * also become an outage of every upstream call; the breaker logs once per outage and recovers on its own.
  */
 import { Logger } from '@nestjs/common';
+import { withTimeout } from '../redis/lua-script.js';
 import { randomUUID } from 'node:crypto';
 import type { RedisService } from '../redis/redis.service.js';
 import {
@@ -102,22 +103,6 @@ function classifySafely(classify: (err: unknown) => FailureClass, err: unknown):
     return classify(err);
   } catch {
     return 'failure';
-  }
-}
-
-/** Rejects after ms, so a hung Redis costs one bounded wait instead of a hung upstream call. */
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(`Redis did not answer within ${ms} ms`));
-    }, ms);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

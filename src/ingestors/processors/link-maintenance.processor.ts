@@ -15,31 +15,27 @@ import { FhirError } from '../../publishers/fhir-errors.js';
 import { RecordPublisher } from '../../publishers/record-publisher.service.js';
 import { LinkSubscriptionsService } from '../subscriptions/link-subscriptions.service.js';
 import { LinkNotUsableError } from '../tokens/token.service.js';
-import { LinkPatientRepository } from './link-patient.repository.js';
+import { SyncLinkRepository } from '../sync/sync-link.repository.js';
+import { throttledWorkerErrorLog } from './worker-errors.js';
 
 type LinkMaintenanceJob = Job<JobDataByQueue[QueueName.LinkMaintenance]>;
 
 @Processor(QueueName.LinkMaintenance)
 export class LinkMaintenanceProcessor extends WorkerHost {
   private readonly logger = new Logger(LinkMaintenanceProcessor.name);
-  private lastErrorLog = 0;
+  private readonly logWorkerError = throttledWorkerErrorLog(this.logger);
 
   constructor(
     private readonly subscriptions: LinkSubscriptionsService,
     private readonly publisher: RecordPublisher,
-    private readonly links: LinkPatientRepository,
+    private readonly links: SyncLinkRepository,
   ) {
     super();
   }
 
-  /** Without a listener BullMQ prints every failed reconnect to stderr; one log line per minute is enough. */
   @OnWorkerEvent('error')
   onError(err: Error): void {
-    const now = Date.now();
-    if (now - this.lastErrorLog >= 60_000) {
-      this.lastErrorLog = now;
-      this.logger.warn(`worker cannot reach Redis: ${err.message}`);
-    }
+    this.logWorkerError(err);
   }
 
   async process(job: LinkMaintenanceJob): Promise<string> {

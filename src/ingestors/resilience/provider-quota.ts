@@ -13,8 +13,7 @@
  * circuit breaker still protect it, and a Redis outage must not stop every sync.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import { createHash } from 'node:crypto';
+import { LuaScript, withTimeout } from '../../common/redis/lua-script.js';
 import { RedisService } from '../../common/redis/redis.service.js';
 import type { QuotaSpec } from './provider-gate.js';
 
@@ -67,28 +66,8 @@ if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, ms) end
 return blocked - now
 `;
 
-/** A Lua script run by EVALSHA, falling back to EVAL once per Redis that has not cached it yet. */
-class QuotaScript {
-  private readonly sha: string;
-
-  constructor(private readonly source: string) {
-    this.sha = createHash('sha1').update(source).digest('hex');
-  }
-
-  async run(client: Redis, key: string, args: readonly number[]): Promise<unknown> {
-    try {
-      return await client.evalsha(this.sha, 1, key, ...args);
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) {
-        throw err;
-      }
-      return client.eval(this.source, 1, key, ...args);
-    }
-  }
-}
-
-const takeScript = new QuotaScript(TAKE);
-const penalizeScript = new QuotaScript(PENALIZE);
+const takeScript = new LuaScript(TAKE);
+const penalizeScript = new LuaScript(PENALIZE);
 
 /** Longest wait on Redis before a call goes ahead unmetered; far below any provider call's own latency. */
 const REDIS_TIMEOUT_MS = 500;
@@ -102,22 +81,6 @@ function checkSpec(spec: QuotaSpec): void {
     if (!Number.isSafeInteger(spec[field]) || spec[field] < 1) {
       throw new RangeError(`Quota '${spec.name}': ${field} must be a positive integer, got ${spec[field]}`);
     }
-  }
-}
-
-/** Rejects after ms, so a hung Redis costs one bounded wait instead of a hung sync. */
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(`Redis did not answer within ${ms} ms`));
-    }, ms);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
