@@ -3,4 +3,7 @@ export const METRIC = {
   apiRequests: 'ohe_api_requests_total',
   apiRequestDuration: 'ohe_api_request_duration_seconds',
   applicationInfo: 'ohe_application_info',
+  webhookRequests: 'ohe_webhook_requests_total',
+  webhookProcessingTime: 'ohe_webhook_processing_time_seconds',
+  queueSize: 'ohe_queue_size',
 } as const;

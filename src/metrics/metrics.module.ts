@@ -18,13 +18,14 @@ import { RedisHealthIndicator } from './health/redis.health.js';
 import { HttpMetricsMiddleware } from './http/http-metrics.middleware.js';
 import { MetricsController } from './metrics.controller.js';
 import { METRIC } from './metric-names.js';
+import { QueueSizeCollector, queueSizeGauge } from './queue-metrics.js';
 
 // Default process metrics live in prom-client's global registry; registering them twice in one process
 // (several app instances in a test run) would throw.
 const defaultMetricsRegistered = (): boolean =>
   register.getSingleMetric('process_cpu_user_seconds_total') !== undefined;
 
-/** Prometheus metrics, Terminus health indicators and the /api/metrics probes. */
+/** Prometheus metrics (HTTP, build info, queue sizes), Terminus health indicators and the /api/metrics probes. */
 @Module({
   imports: [
     TerminusModule,
@@ -40,6 +41,8 @@ const defaultMetricsRegistered = (): boolean =>
     RedisHealthIndicator,
     QueueHealthIndicator,
     HttpMetricsMiddleware,
+    QueueSizeCollector,
+    queueSizeGauge,
     makeCounterProvider({
       name: METRIC.apiRequests,
       help: 'Total number of API requests',

@@ -6,6 +6,7 @@ import {
   NIGHTLY_LOOKBACK_MS,
   OVERLAP_MS,
   planSync,
+  splitDeferred,
   type PlanInput,
 } from './sync-plan.js';
 
@@ -157,5 +158,28 @@ describe('mergeWindows and chunkWindow', () => {
       expect(chunks[i]?.start).toEqual(chunks[i - 1]?.end);
     }
     expect(OVERLAP_MS).toBe(15 * 60_000);
+  });
+});
+
+describe('splitDeferred', () => {
+  const row = (id: string, start: string, end: string) => ({
+    id,
+    dataTypes: ['steps'] as DataType[],
+    window: { start: at(start), end: at(end) },
+  });
+  const rows = [
+    row('old', '2026-11-22T08:00:00Z', '2026-11-22T08:30:00Z'),
+    row('now', '2026-11-22T09:50:00Z', '2026-11-22T10:20:00Z'),
+  ];
+
+  it('should finish every routed row of an individual link', () => {
+    expect(splitDeferred(rows, 'INDIVIDUAL', NOW)).toEqual({ finished: ['old', 'now'] });
+  });
+
+  it('should keep rows reaching into the running hour of an hourly link and resync after that hour', () => {
+    expect(splitDeferred(rows, 'HOURLY', NOW)).toEqual({
+      finished: ['old'],
+      resyncAt: new Date('2026-11-22T11:16:00Z'),
+    });
   });
 });

@@ -15,6 +15,8 @@ const DAY_MS = 86_400_000;
 export const OVERLAP_MS = 15 * MINUTE_MS;
 /** Nightly reconciliation re-reads at least this much: late uploads, and Withings never redelivers a miss. */
 export const NIGHTLY_LOOKBACK_MS = 2 * DAY_MS;
+/** Providers upload late; a deferred hour is synced again this long after it ends (plus the overlap). */
+const RESYNC_MARGIN_MS = MINUTE_MS;
 /** Routed windows closer than this are fetched as one. */
 const MERGE_GAP_MS = HOUR_MS;
 
@@ -140,4 +142,24 @@ export function chunkWindow(window: TimeWindow, maxMs: number): TimeWindow[] {
     chunks.push({ start: new Date(t), end: new Date(Math.min(t + maxMs, window.end.getTime())) });
   }
   return chunks;
+}
+
+/**
+ * An hourly link publishes only finished hours, so a notification whose (widened) window reaches into the
+ * running hour stays routed until a sync after that hour ends.
+ */
+export function splitDeferred(
+  routed: ReadonlyArray<RoutedWindow & { readonly id: string }>,
+  aggregation: AggregationLevel,
+  now: Date,
+): { finished: string[]; resyncAt?: Date } {
+  if (aggregation !== 'HOURLY') {
+    return { finished: routed.map((r) => r.id) };
+  }
+  const hourStart = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
+  const deferred = routed.filter((r) => r.window.end.getTime() + OVERLAP_MS > hourStart);
+  const finished = routed.filter((r) => !deferred.includes(r)).map((r) => r.id);
+  return deferred.length === 0
+    ? { finished }
+    : { finished, resyncAt: new Date(hourStart + HOUR_MS + OVERLAP_MS + RESYNC_MARGIN_MS) };
 }

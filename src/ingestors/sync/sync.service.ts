@@ -10,13 +10,9 @@ import { RecordPublisher } from '../../publishers/record-publisher.service.js';
 import { ProviderAdapters } from '../auth/provider-adapters.js';
 import type { ProviderData, ProviderDataContext } from '../data/provider-data.js';
 import { TokenService } from '../tokens/token.service.js';
-import { SyncLinkRepository, type RoutedRow, type SyncLink } from './sync-link.repository.js';
+import { SyncLinkRepository, type SyncLink } from './sync-link.repository.js';
 import { SYNC_METRIC } from './sync-metrics.js';
-import { chunkWindow, OVERLAP_MS, planSync, type PlannedFetch } from './sync-plan.js';
-
-const HOUR_MS = 3_600_000;
-/** Providers upload late; give the finished hour a minute more. */
-const RESYNC_MARGIN_MS = 60_000;
+import { chunkWindow, planSync, splitDeferred, type PlannedFetch } from './sync-plan.js';
 
 export type UserSyncJob = JobDataByQueue[QueueName.UserSync];
 
@@ -166,26 +162,6 @@ export class SyncService {
       withToken: (call) => this.tokens.withAccessToken(link.id, call),
     };
   }
-}
-
-/**
- * An hourly link publishes only finished hours, so a notification whose (widened) window reaches into the
- * running hour stays routed until a sync after that hour ends.
- */
-function splitDeferred(
-  routed: readonly RoutedRow[],
-  aggregation: string,
-  now: Date,
-): { finished: string[]; resyncAt?: Date } {
-  if (aggregation !== 'HOURLY') {
-    return { finished: routed.map((r) => r.id) };
-  }
-  const hourStart = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
-  const deferred = routed.filter((r) => r.window.end.getTime() + OVERLAP_MS > hourStart);
-  const finished = routed.filter((r) => !deferred.includes(r)).map((r) => r.id);
-  return deferred.length === 0
-    ? { finished }
-    : { finished, resyncAt: new Date(hourStart + HOUR_MS + OVERLAP_MS + RESYNC_MARGIN_MS) };
 }
 
 function wantedTypes(adapter: ProviderData, requested: readonly string[] | undefined): DataType[] {

@@ -1,0 +1,316 @@
+#!/usr/bin/env node
+// Webhook ingest benchmark: the built service's POST /webhooks/withings/<secret> (guard, body parsing, link
+// look-up, durable acceptance = inbox row committed and job queued before the answer) against two ceilings on the
+// same machine in the same run: a bare node:http responder (machine) and a bare Express app with the same body
+// parsers (framework). Every target runs in its own process; autocannon runs here, sharing the cores with them.
+//
+//   npx nest build && node bench/webhooks.mjs [seconds=10] [rate=500] [connections=64]
+//
+// Needs Postgres (TEST_PG_URL, default postgres://postgres@127.0.0.1:5432/test: a scratch database is created,
+// migrated and dropped) and Redis (REDIS_URL, default redis://127.0.0.1:6379: a unique key prefix, deleted at the
+// end). Prints one JSON object; the goals are ratio_service_express >= 0.8 and p99_ms_at_rate <= 25 (the paced
+// run; autocannon's overallRate figures are printed too). Per target: a 3 s warm-up, a max-rate run, then the
+// fixed rate. BENCH_ONLY=express,service limits the targets; BENCH_SERVICE_NODE_ARGS adds node flags (--cpu-prof).
+import autocannon from 'autocannon';
+import { Queue } from 'bullmq';
+import express from 'express';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Agent, createServer, request } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const ACCEPTED = JSON.stringify({ status: 'accepted', provider: 'withings', sync_tasks_queued: 1 });
+
+// Child mode: one of the two ceilings, on the port given.
+if (process.argv[2] === '--serve') {
+  const [, , , kind, port] = process.argv;
+  if (kind === 'node') {
+    createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(202, { 'content-type': 'application/json' }).end(ACCEPTED);
+      });
+    }).listen(Number(port), '127.0.0.1');
+  } else {
+    const app = express();
+    app.use(express.json({ limit: '64kb' }));
+    app.use(express.urlencoded({ limit: '64kb', extended: false }));
+    app.post('/webhooks/withings/:token', (_req, res) => {
+      res.status(202).json({ ...JSON.parse(ACCEPTED), timestamp: new Date().toISOString() });
+    });
+    app.listen(Number(port), '127.0.0.1');
+  }
+} else {
+  await main();
+}
+
+async function main() {
+  const seconds = Number(process.argv[2] ?? 10);
+  const rate = Number(process.argv[3] ?? 500);
+  const connections = Number(process.argv[4] ?? 64);
+  const dist = new URL(`${process.env.BENCH_DIST ?? '../dist'}/src/`, import.meta.url);
+  const adminUrl = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const dbName = `ohe_bench_${runId}`;
+  const prefix = `ohe-bench-${runId}`;
+  const secret = `bench-${randomBytes(16).toString('hex')}`;
+  const databaseUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
+  const userid = '4242';
+  const children = [];
+
+  const admin = async (sql) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    await client.query(sql).finally(() => client.end());
+  };
+  const start = (args, env) => {
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    children.push(child);
+    return child;
+  };
+  const exited = (child) =>
+    new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
+
+  await admin(`CREATE DATABASE "${dbName}"`);
+  const db = new pg.Client({ connectionString: databaseUrl });
+  const redis = new Redis(redisUrl);
+  let queue;
+  try {
+    const migrate = start([fileURLToPath(new URL('database/cli.js', dist)), 'run'], {
+      DATABASE_URL: databaseUrl,
+    });
+    await exited(migrate);
+    if (migrate.exitCode !== 0) {
+      throw new Error(`migrations failed (exit ${migrate.exitCode})`);
+    }
+    await db.connect();
+    await db.query(
+      `WITH u AS (INSERT INTO ehr_users (ehr_user_id) VALUES ('bench-user') RETURNING id)
+       INSERT INTO provider_links (user_id, provider_id, external_user_id, status)
+       SELECT u.id, p.id, $1, 'active' FROM u, providers p WHERE p.provider_type = 'withings'`,
+      [userid],
+    );
+
+    const [nodePort, expressPort, servicePort] = [await freePort(), await freePort(), await freePort()];
+    const self = fileURLToPath(import.meta.url);
+    const nodeServer = start([self, '--serve', 'node', String(nodePort)], {});
+    const expressServer = start([self, '--serve', 'express', String(expressPort)], {});
+    // e.g. BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the service spends its time.
+    const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const settings = `NODE_ENV=production ROLE=api HOST=127.0.0.1 MIGRATE_ON_START=false LOG_LEVEL=warn
+      RATE_LIMIT_WEBHOOKS=100000000 PORT=${servicePort} DATABASE_URL=${databaseUrl} REDIS_URL=${redisUrl}
+      REDIS_KEY_PREFIX=${prefix} WITHINGS_WEBHOOK_SECRET=${secret}`;
+    const env = Object.fromEntries(
+      settings.split(/\s+/).map((kv) => [kv.split('=')[0], kv.slice(kv.indexOf('=') + 1)]),
+    );
+    const service = start([...nodeArgs, fileURLToPath(new URL('main.js', dist))], env);
+    const path = `/webhooks/withings/${secret}`;
+    await Promise.all([
+      waitFor(`http://127.0.0.1:${nodePort}/`),
+      waitFor(`http://127.0.0.1:${expressPort}/`),
+      waitFor(`http://127.0.0.1:${servicePort}/api/metrics/live/`),
+    ]);
+
+    // Every request is a new notification (startdate increments), so the service stores a row and queues a job
+    // per request; the ceilings get the very same bodies.
+    let startdate = 1_700_000_000;
+    const nextBody = () => {
+      startdate += 1;
+      return `userid=${userid}&appli=1&startdate=${startdate}&enddate=${startdate + 60}`;
+    };
+    const load = (port, opts) =>
+      autocannon({
+        url: `http://127.0.0.1:${port}`,
+        connections,
+        ...opts,
+        requests: [
+          {
+            method: 'POST',
+            path,
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            setupRequest: (req) => ({ ...req, body: nextBody() }),
+          },
+        ],
+      });
+    const only = process.env.BENCH_ONLY?.split(',');
+    const targets = Object.fromEntries(
+      Object.entries({ node: nodePort, express: expressPort, service: servicePort }).filter(
+        ([name]) => only === undefined || only.includes(name),
+      ),
+    );
+    const serviceResults = [];
+    const pids = { node: nodeServer.pid, express: expressServer.pid, service: service.pid };
+    const run = async (name, opts) => {
+      const cpuBefore = cpuMs(pids[name]);
+      const result = await load(targets[name], opts);
+      result.cpuMsPerRequest = (cpuMs(pids[name]) - cpuBefore) / result.requests.sent;
+      if (name === 'service') {
+        serviceResults.push(result);
+      }
+      return result;
+    };
+
+    const max = {};
+    const fixed = {};
+    let pacedService = { ok: 0, sent: 0 };
+    for (const name of Object.keys(targets)) {
+      await run(name, { duration: 3 }); // warm-up: JIT, connection pools
+      const peak = await run(name, { duration: seconds });
+      const cpu = Math.round(peak.cpuMsPerRequest * 1000) / 1000;
+      max[name] = { rps: Math.round(peak.requests.average), cpu, failed: peak.non2xx + peak.errors };
+      const bursty = await run(name, { duration: seconds, overallRate: rate, connections: 50 });
+      const steady = await paced(targets[name], path, rate, seconds, nextBody);
+      if (name === 'service') {
+        pacedService = steady;
+      }
+      fixed[name] = {
+        paced: steady,
+        autocannon: {
+          p50_ms: bursty.latency.p50,
+          p99_ms: bursty.latency.p99,
+          max_ms: bursty.latency.max,
+          non2xx: bursty.non2xx + bursty.errors + bursty.timeouts,
+        },
+      };
+    }
+
+    // Stop the service first (SIGTERM drains its pending acceptances), so nothing is still being written.
+    service.kill('SIGTERM');
+    await exited(service);
+    const accepted = serviceResults.reduce((n, r) => n + r['2xx'], pacedService.ok);
+    const sent = serviceResults.reduce((n, r) => n + r.requests.sent, pacedService.sent);
+    queue = new Queue('notifications', { connection: { url: redisUrl }, prefix: `${prefix}:bull` });
+    const counts = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
+    const jobs = Object.values(counts).reduce((a, b) => a + b, 0);
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS rows, count(*) FILTER (WHERE status = 'queued')::int AS queued FROM notification_inbox`,
+    );
+    const ratio = (a, b) => Math.round((a / b) * 1000) / 1000;
+    console.log(
+      JSON.stringify({
+        seconds,
+        connections,
+        max_rps: Object.fromEntries(Object.entries(max).map(([k, v]) => [k, v.rps])),
+        ratio_service_express: ratio(max.service?.rps, max.express?.rps),
+        ratio_service_node: ratio(max.service?.rps, max.node?.rps),
+        // Server CPU per request during the max-rate runs: steadier than rates when other work shares the cores.
+        cpu_ms_per_request: Object.fromEntries(Object.entries(max).map(([k, v]) => [k, v.cpu])),
+        service_max_failed: max.service?.failed,
+        fixed_rate: { rate, ...fixed },
+        p99_ms_at_rate: fixed.service?.paced.p99_ms,
+        verification: {
+          service_2xx: accepted,
+          service_sent: sent,
+          inbox_rows: rows[0].rows,
+          inbox_queued: rows[0].queued,
+          jobs,
+          ok:
+            rows[0].queued === rows[0].rows &&
+            jobs === rows[0].rows &&
+            rows[0].rows >= accepted &&
+            rows[0].rows <= sent,
+        },
+      }),
+    );
+  } finally {
+    for (const child of children) {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+      }
+    }
+    await Promise.all(children.map(exited));
+    await queue?.close();
+    await db.end().catch(() => undefined);
+    await deleteKeys(redis, prefix);
+    redis.disconnect();
+    await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+  }
+}
+
+/**
+ * Open-loop load at a constant rate, one request every 1000/rate ms (as wrk2 does). autocannon's overallRate
+ * sends each connection's quota for the second back to back when the second starts, so its latencies are those
+ * of bursts. Latency counts from the scheduled send time, so a server that stalls cannot hide it.
+ */
+async function paced(port, path, rate, seconds, nextBody) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const latencies = [];
+  const counts = { sent: rate * seconds, ok: 0, failed: 0 };
+  const start = performance.now();
+  const answers = [];
+  for (let i = 0; i < counts.sent; i++) {
+    const due = start + (i * 1000) / rate;
+    if (due - performance.now() >= 1) {
+      await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
+    }
+    const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers });
+    answers.push(
+      new Promise((resolve) => {
+        req.on('response', (res) => {
+          res.resume().on('end', () => {
+            latencies.push(performance.now() - due);
+            counts[res.statusCode < 300 ? 'ok' : 'failed']++;
+            resolve();
+          });
+        });
+        req.on('error', () => resolve(counts.failed++));
+      }),
+    );
+    req.end(nextBody());
+  }
+  await Promise.all(answers);
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const at = (q) =>
+    Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] * 10) / 10;
+  const [p50_ms, p99_ms, p99_9_ms, max_ms] = [0.5, 0.99, 0.999, 1].map(at);
+  const rps = Math.round(counts.sent / ((performance.now() - start) / 1000));
+  return { rps, ...counts, p50_ms, p99_ms, p99_9_ms, max_ms };
+}
+
+/** User + system CPU time of a process so far, in ms (Linux /proc; clock ticks are 10 ms). */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+async function freePort() {
+  const server = createNetServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function waitFor(url, timeoutMs = 30_000) {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    try {
+      await (await fetch(url)).arrayBuffer();
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+async function deleteKeys(redis, prefix) {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) {
+      await redis.unlink(...keys);
+    }
+  } while (cursor !== '0');
+}
