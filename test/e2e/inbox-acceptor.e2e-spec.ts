@@ -22,14 +22,16 @@ interface Row {
 }
 
 const key = (): string => randomBytes(32).toString('hex');
+/** A Withings account with an active link in every app these tests start (created in the first beforeAll). */
+const LINKED = `acceptor-${randomBytes(5).toString('hex')}`;
 const entry = (values: Partial<InboxEntry> = {}): InboxEntry => ({
   provider: 'withings',
   dedupKey: key(),
-  linkId: null,
+  account: { externalUserId: LINKED },
   payload: { userid: '1', appli: '1' },
-  status: 'received',
   ...values,
 });
+const unknownAccount = { account: { externalUserId: 'nobody-here' } };
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('InboxAcceptor: grouped durable acceptance', () => {
@@ -51,6 +53,7 @@ describe('InboxAcceptor: grouped durable acceptance', () => {
     acceptor = t.app.get(InboxAcceptor);
     repo = t.app.get(NotificationInboxRepository);
     queue = t.app.get<Queue>(getQueueToken(QueueName.Notifications));
+    await createLink(t.dataSource, await createUser(t.dataSource), 'withings', { externalUserId: LINKED });
   });
   afterAll(async () => {
     await t.close();
@@ -105,22 +108,44 @@ describe('InboxAcceptor: grouped durable acceptance', () => {
     expect(linked[0]?.n).toBe(200);
   });
 
-  it('should answer concurrent link look-ups, which share one statement, each with its own link', async () => {
+  it('should resolve each account to its active link in the same statement, or drop the row', async () => {
     const user = await createUser(t.dataSource);
     const other = await createUser(t.dataSource);
     const active = await createLink(t.dataSource, user, 'withings');
     const revoked = await createLink(t.dataSource, other, 'withings', { status: 'revoked' });
     const fitbit = await createLink(t.dataSource, user, 'fitbit');
-    const asked: [string, string][] = [
-      ['withings', active.externalUserId],
-      ['withings', revoked.externalUserId],
-      ['withings', 'nobody-here'],
-      ['fitbit', fitbit.externalUserId],
-      ['withings', fitbit.externalUserId],
-      ['withings', active.externalUserId],
+    const legacy = `LEG${randomBytes(3).toString('hex').toUpperCase()}`;
+    await t.dataSource.query(`UPDATE provider_links SET legacy_user_id = $1 WHERE id = $2`, [
+      legacy,
+      fitbit.id,
+    ]);
+    const asked: InboxEntry[] = [
+      entry({ account: { externalUserId: active.externalUserId } }),
+      entry({ account: { externalUserId: revoked.externalUserId } }),
+      entry(unknownAccount),
+      entry({ provider: 'fitbit', account: { externalUserId: fitbit.externalUserId } }),
+      entry({ account: { externalUserId: fitbit.externalUserId } }),
+      entry({ provider: 'fitbit', account: { legacyUserId: legacy } }),
     ];
-    const ids = await Promise.all(asked.map(([p, u]) => repo.findActiveLinkId(p, u)));
-    expect(ids).toEqual([active.id, undefined, undefined, fitbit.id, undefined, active.id]);
+    const answers = await Promise.all(asked.map((e) => acceptor.accept(e)));
+    expect(answers.map((a) => a.queued)).toEqual([true, false, false, true, false, true]);
+    const rows = await Promise.all(
+      asked.map(async (e) => {
+        const found: { link_id: number | null; status: string }[] = await t.dataSource.query(
+          `SELECT link_id, status FROM notification_inbox WHERE dedup_key = $1`,
+          [e.dedupKey],
+        );
+        return found[0];
+      }),
+    );
+    expect(rows).toEqual([
+      { link_id: active.id, status: 'queued' },
+      { link_id: null, status: 'dropped' },
+      { link_id: null, status: 'dropped' },
+      { link_id: fitbit.id, status: 'queued' },
+      { link_id: null, status: 'dropped' },
+      { link_id: fitbit.id, status: 'queued' },
+    ]);
   });
 
   it('should keep 50 concurrent identical notifications as one row, one job and one inserted answer', async () => {
@@ -139,8 +164,8 @@ describe('InboxAcceptor: grouped durable acceptance', () => {
     expect(await jobsOf(rows)).toBe(1);
   });
 
-  it('should never queue dropped rows and queue rows left received, in one mixed group', async () => {
-    const dropped = entry({ status: 'dropped' });
+  it('should never queue dropped rows and re-add the jobs of earlier unfinished rows, in one mixed group', async () => {
+    const dropped = entry(unknownAccount);
     const fresh = entry();
     const leftReceived = entry();
     const alreadyQueued = entry();
@@ -165,12 +190,11 @@ describe('InboxAcceptor: grouped durable acceptance', () => {
     expect(droppedRow).toMatchObject({ status: 'dropped', attempts: 0 });
     expect(await queue.getJob(droppedRow!.id)).toBeUndefined();
     expect(await byKey(fresh.dedupKey)).toMatchObject({ status: 'queued', attempts: 1 });
-    const requeued = await byKey(leftReceived.dedupKey);
-    expect(requeued).toMatchObject({ status: 'queued', attempts: 1 });
-    expect((await queue.getJob(requeued!.id))?.data).toEqual({ inboxId: requeued!.id });
-    const queuedRow = await byKey(alreadyQueued.dedupKey);
-    expect(queuedRow).toMatchObject({ status: 'queued', attempts: 0 });
-    expect(await queue.getJob(queuedRow!.id)).toBeUndefined();
+    // Both earlier rows get their job (again): adding an existing job id is a no-op, a lost one comes back.
+    for (const earlier of [leftReceived, alreadyQueued]) {
+      const row = await byKey(earlier.dedupKey);
+      expect((await queue.getJob(row!.id))?.data).toEqual({ inboxId: row!.id });
+    }
   });
 
   it('should reject only the callers of a group whose INSERT fails, storing none of it', async () => {
@@ -196,7 +220,7 @@ describe('InboxAcceptor: grouped durable acceptance', () => {
     expect(retried.every((r) => r.inserted && r.queued)).toBe(true);
   });
 
-  it('should reject and leave the rows received when the jobs cannot be queued', async () => {
+  it("should reject when the jobs cannot be queued, and queue them on the sender's retry", async () => {
     const closed = new Queue(QueueName.Notifications, {
       connection: { url: TEST_REDIS_URL },
       prefix: `${t.config.redisKeyPrefix}:bull`,
@@ -207,10 +231,9 @@ describe('InboxAcceptor: grouped durable acceptance', () => {
     const outcomes = await Promise.allSettled(entries.map((x) => batcher.accept(x)));
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
     const rows = await rowsOf(entries.map((e) => e.dedupKey));
-    expect(rows.map((r) => [r.status, r.attempts])).toEqual([
-      ['received', 0],
-      ['received', 0],
-    ]);
+    // Stored as queued: the retry below (or the reconciler) re-adds the jobs that never arrived.
+    expect(rows.map((r) => r.status)).toEqual(['queued', 'queued']);
+    expect(await jobsOf(rows)).toBe(0);
     // The retry through the real queue finds the rows and queues them.
     const retried = await Promise.all(entries.map((x) => acceptor.accept(x)));
     expect(retried.map((r) => [r.inserted, r.queued])).toEqual([
@@ -224,8 +247,13 @@ describe('InboxAcceptor: grouped durable acceptance', () => {
 describe('InboxAcceptor at shutdown', () => {
   it('should answer every pending call before the connections close', async () => {
     const t = await startApp({ ROLE: 'api', WITHINGS_WEBHOOK_SECRET: SECRET });
+    await createLink(t.dataSource, await createUser(t.dataSource), 'withings', {
+      externalUserId: `${LINKED}-shutdown`,
+    });
     const acceptor = t.app.get(InboxAcceptor);
-    const entries = Array.from({ length: 50 }, () => entry());
+    const entries = Array.from({ length: 50 }, () =>
+      entry({ account: { externalUserId: `${LINKED}-shutdown` } }),
+    );
     const pending = Promise.all(entries.map((e) => acceptor.accept(e)));
     const closing = t.close();
     const answers = await pending;

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InboxAcceptor } from '../inbox/inbox-acceptor.service.js';
 import type { InboxPayload } from '../inbox/notification-inbox.entity.js';
-import { NotificationInboxRepository } from '../inbox/notification-inbox.repository.js';
+import type { InboxAccount } from '../inbox/notification-inbox.repository.js';
 import type { LegacyNotification } from './fitbit-legacy.js';
 import { googlePayload, type GoogleNotification } from './google-envelopes.js';
 
@@ -11,8 +11,7 @@ export const FITBIT_PROVIDER = 'fitbit';
 interface Pending {
   readonly dedupKey: string;
   readonly payload: InboxPayload;
-  /** What the link is looked up by, and the look-up itself (external_user_id or legacy_user_id). */
-  readonly accountId: string;
+  readonly account: InboxAccount;
   readonly label: string;
 }
 
@@ -26,10 +25,7 @@ interface Pending {
 export class FitbitWebhookService {
   private readonly logger = new Logger(FitbitWebhookService.name);
 
-  constructor(
-    private readonly inbox: NotificationInboxRepository,
-    private readonly acceptor: InboxAcceptor,
-  ) {}
+  constructor(private readonly acceptor: InboxAcceptor) {}
 
   /** Answers how many sync jobs this call newly queued. */
   acceptGoogle(notifications: readonly GoogleNotification[]): Promise<number> {
@@ -37,10 +33,9 @@ export class FitbitWebhookService {
       notifications.map((n) => ({
         dedupKey: n.dedupKey,
         payload: googlePayload(n),
-        accountId: n.healthUserId,
+        account: { externalUserId: n.healthUserId },
         label: n.dataType,
       })),
-      (id) => this.inbox.findActiveLinkId(FITBIT_PROVIDER, id),
     );
   }
 
@@ -50,41 +45,36 @@ export class FitbitWebhookService {
       notifications.map((n) => ({
         dedupKey: n.dedupKey,
         payload: { legacy: '1', ownerId: n.ownerId, collectionType: n.collectionType, date: n.date },
-        accountId: n.ownerId,
+        account: { legacyUserId: n.ownerId },
         label: n.collectionType,
       })),
-      (id) => this.inbox.findActiveLinkIdByLegacyId(FITBIT_PROVIDER, id),
     );
   }
 
-  private async acceptAll(
-    entries: readonly Pending[],
-    findLink: (accountId: string) => Promise<number | undefined>,
-  ): Promise<number> {
-    const links = new Map<string, number | undefined>();
+  /** All entries of one request go out in the same group (one statement, one addBulk). */
+  private async acceptAll(entries: readonly Pending[]): Promise<number> {
+    const rows = await Promise.all(
+      entries.map((entry) =>
+        this.acceptor.accept({
+          provider: FITBIT_PROVIDER,
+          dedupKey: entry.dedupKey,
+          account: entry.account,
+          payload: entry.payload,
+        }),
+      ),
+    );
     let queued = 0;
-    // Sequential on purpose: a batch is at most 100 small writes, and order keeps retries predictable.
-    for (const entry of entries) {
-      if (!links.has(entry.accountId)) {
-        links.set(entry.accountId, await findLink(entry.accountId));
+    rows.forEach((row, i) => {
+      if (!row.queued && row.inserted) {
+        this.logger.warn(
+          { inboxId: row.inboxId, type: entries[i]?.label },
+          'Fitbit notification for an unknown user',
+        );
       }
-      const linkId = links.get(entry.accountId);
-      const base = { provider: FITBIT_PROVIDER, dedupKey: entry.dedupKey, payload: entry.payload };
-      if (linkId === undefined) {
-        const row = await this.acceptor.accept({ ...base, linkId: null, status: 'dropped' });
-        if (row.inserted) {
-          this.logger.warn(
-            { inboxId: row.inboxId, type: entry.label },
-            'Fitbit notification for an unknown user',
-          );
-        }
-        continue;
-      }
-      const row = await this.acceptor.accept({ ...base, linkId, status: 'received' });
       if (row.inserted && row.queued) {
         queued++;
       }
-    }
+    });
     return queued;
   }
 }

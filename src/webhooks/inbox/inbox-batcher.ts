@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { PRIORITY, type JobDataByQueue, type QueueName } from '../../common/queue/queue-names.js';
 import type {
@@ -24,7 +23,7 @@ export interface InboxBatcherOptions {
 
 export const INBOX_BATCHER_DEFAULTS: InboxBatcherOptions = { maxBatch: 500, maxInFlight: 2 };
 
-export type InboxStore = Pick<NotificationInboxRepository, 'insertMany' | 'findByKeys' | 'markManyQueued'>;
+export type InboxStore = Pick<NotificationInboxRepository, 'acceptMany'>;
 export type NotificationJobs = Pick<Queue<JobDataByQueue[QueueName.Notifications]>, 'addBulk'>;
 
 interface Waiter {
@@ -38,18 +37,16 @@ const keyOf = (e: { provider: string; dedupKey: string }): string => `${e.provid
 /**
  * Groups the inbox writes of concurrent callers: a commit per notification caps the webhook rate at the
  * database's commits per second, a commit per group does not. Calls made while flushes are running (or in the
- * same turn of the event loop) wait and go out together: one INSERT for the group, one SELECT for keys already
- * there, one addBulk for the rows to queue and one UPDATE marking them queued, then every caller is answered.
+ * same turn of the event loop) wait and go out together: one statement resolving the links and inserting the
+ * rows (NotificationInboxRepository.acceptMany), one addBulk for the rows to queue, then every caller is answered.
  * There is no timer: an idle batcher flushes at the end of the current event-loop turn, so a lone request waits
  * no longer than before.
  *
- * Failures answer the whole group, never part of it silently: a failed INSERT rejects every caller (nothing
- * was stored, the sender retries); a failed SELECT or addBulk rejects them too, leaving new rows 'received'
- * for the sender's retry or the reconciler. A failed UPDATE is only logged: rows and jobs are both stored, and
- * the reconciler finds the job alive.
+ * Failures answer the whole group, never part of it silently: a failed statement rejects every caller (nothing
+ * was stored, the sender retries); a failed addBulk rejects them too, leaving rows `queued` without a job, which
+ * the sender's retry (re-adding jobs of existing rows) or the reconciler (after a few minutes) repairs.
  */
 export class InboxBatcher {
-  private readonly logger = new Logger(InboxBatcher.name);
   private readonly options: InboxBatcherOptions;
   private pending: Waiter[] = [];
   private readonly running = new Set<Promise<void>>();
@@ -123,18 +120,11 @@ export class InboxBatcher {
     }
     const entries = [...groups.values()].map((group) => (group[0] as Waiter).entry);
     let rows: Map<string, KeyedInboxRow>;
-    let created: Set<string>;
     try {
-      const inserted = await this.store.insertMany(entries);
-      created = new Set(inserted.map(keyOf));
-      rows = new Map(inserted.map((row) => [keyOf(row), row]));
-      const existing = entries.filter((e) => !created.has(keyOf(e)));
-      if (existing.length > 0) {
-        for (const row of await this.store.findByKeys(existing)) {
-          rows.set(keyOf(row), row);
-        }
-      }
-      const toQueue = [...rows.values()].filter((row) => row.status === 'received');
+      const accepted = await this.store.acceptMany(entries);
+      rows = new Map(accepted.map((row) => [keyOf(row), row]));
+      // New rows with a link, and earlier ones whose job may have been lost: re-adding an existing job id is a no-op.
+      const toQueue = accepted.filter((row) => row.status === 'queued' || row.status === 'received');
       if (toQueue.length > 0) {
         await this.jobs.addBulk(
           toQueue.map((row) => ({
@@ -143,10 +133,6 @@ export class InboxBatcher {
             opts: { jobId: row.id, priority: PRIORITY.realtime },
           })),
         );
-        // Before answering, so a caller that reads its row back finds it 'queued'.
-        await this.store.markManyQueued(toQueue.map((row) => row.id)).catch((err: unknown) => {
-          this.logger.warn(`Queued inbox rows not marked queued: ${errorMessage(err)}`);
-        });
       }
     } catch (err) {
       for (const waiter of batch) {
@@ -162,15 +148,11 @@ export class InboxBatcher {
         } else {
           waiter.resolve({
             inboxId: row.id,
-            inserted: i === 0 && created.has(key),
+            inserted: i === 0 && row.inserted,
             queued: row.status !== 'dropped',
           });
         }
       });
     }
   }
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,8 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { InboxAcceptor } from '../inbox/inbox-acceptor.service.js';
-import type { InboxPayload } from '../inbox/notification-inbox.entity.js';
-import { NotificationInboxRepository } from '../inbox/notification-inbox.repository.js';
 import type { WebhookAcceptedDto, WithingsNotificationDto } from './withings-notification.dto.js';
 
 const PROVIDER = 'withings';
@@ -23,10 +21,7 @@ export function withingsDedupKey(n: WithingsNotificationDto): string {
 export class WithingsWebhookService {
   private readonly logger = new Logger(WithingsWebhookService.name);
 
-  constructor(
-    private readonly inbox: NotificationInboxRepository,
-    private readonly acceptor: InboxAcceptor,
-  ) {}
+  constructor(private readonly acceptor: InboxAcceptor) {}
 
   async accept(notification: WithingsNotificationDto): Promise<WebhookAcceptedDto> {
     const payload: Record<string, string> = {};
@@ -36,22 +31,19 @@ export class WithingsWebhookService {
         payload[field] = value;
       }
     }
-    const entry = {
+    const row = await this.acceptor.accept({
       provider: PROVIDER,
       dedupKey: withingsDedupKey(notification),
-      payload: payload as InboxPayload,
-    };
-    const linkId = await this.inbox.findActiveLinkId(PROVIDER, notification.userid);
-    if (linkId === undefined) {
-      const row = await this.acceptor.accept({ ...entry, linkId: null, status: 'dropped' });
+      account: { externalUserId: notification.userid },
+      payload: payload,
+    });
+    if (!row.queued) {
       this.logger.warn(
         { inboxId: row.inboxId, appli: notification.appli },
         'Withings notification for an unknown user',
       );
-      return accepted(0);
     }
-    const row = await this.acceptor.accept({ ...entry, linkId, status: 'received' });
-    return accepted(row.inserted ? 1 : 0);
+    return accepted(row.inserted && row.queued ? 1 : 0);
   }
 }
 
