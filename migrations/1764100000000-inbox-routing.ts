@@ -24,9 +24,14 @@ export class InboxRouting1764100000000 implements MigrationInterface {
       `CREATE INDEX "ix_notification_inbox_link_routed" ON "notification_inbox" ("link_id") WHERE "status" = 'routed'`,
     );
     await q.query(`ALTER TABLE "sync_states" ADD "synced_through" TIMESTAMP WITH TIME ZONE`);
+    await q.query(
+      `CREATE INDEX "ix_provider_links_provider_legacy" ON "provider_links" ("provider_id", "legacy_user_id")
+         WHERE "legacy_user_id" IS NOT NULL`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX "ix_provider_links_provider_legacy"`);
     await q.query(`ALTER TABLE "sync_states" DROP COLUMN "synced_through"`);
     await q.query(`DROP INDEX "ix_notification_inbox_link_routed"`);
     await q.query(`UPDATE "notification_inbox" SET "status" = 'queued' WHERE "status" = 'routed'`);

@@ -22,6 +22,10 @@ export type LinkStatus = (typeof LINK_STATUSES)[number];
 @Check('ck_provider_links_aggregation', `"aggregation_level" IN ('INDIVIDUAL', 'HOURLY')`)
 @Unique('uq_provider_links_provider_user', ['provider', 'user'])
 @Unique('uq_provider_links_provider_external', ['provider', 'externalUserId'])
+// Legacy Fitbit notifications name the account by its legacy id; webhook acceptance resolves it per request.
+@Index('ix_provider_links_provider_legacy', ['provider', 'legacyUserId'], {
+  where: '"legacy_user_id" IS NOT NULL',
+})
 export class ProviderLink {
   @PrimaryGeneratedColumn({ type: 'integer', primaryKeyConstraintName: 'pk_provider_links' })
   id!: number;
