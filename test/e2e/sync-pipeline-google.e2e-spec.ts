@@ -110,11 +110,15 @@ describe('sync pipeline: Fitbit through the Google Health API', { timeout: 60_00
     h.google.failNextDataCalls(429, 1, 2);
     expect((await h.sender.post(hookUrl, [envelope])).status).toBe(204);
     await eventually(async () => (await weights(value)) === 1, 'delivery after the Retry-After', 20_000);
-    const job = (await h.queue(QueueName.UserSync).getCompleted()).find(
-      (j) => (j.data as { linkId: number }).linkId === l.linkId && j.data.strategy === 'realtime',
-    );
-    expect(job?.attemptsMade).toBe(1);
-    expect(job?.attemptsStarted).toBeGreaterThanOrEqual(2);
+    // The resource is written before the job records its outcome: wait for the job too.
+    const job = await eventually(async () => {
+      const completed = await h.queue(QueueName.UserSync).getCompleted();
+      return completed.find(
+        (j) => (j.data as { linkId: number }).linkId === l.linkId && j.data.strategy === 'realtime',
+      );
+    }, 'the completed sync job');
+    expect(job.attemptsMade).toBe(1);
+    expect(job.attemptsStarted).toBeGreaterThanOrEqual(2);
   });
 
   it('should end the link when a DELETE follows a withdrawn consent, and keep it for a data deletion', async () => {

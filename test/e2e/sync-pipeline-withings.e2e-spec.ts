@@ -162,10 +162,14 @@ describe('sync pipeline: Withings', { timeout: 60_000 }, () => {
     expect(await weights(weight.value)).toBe(0);
     // The breaker stays open 30 s (architecture), then a probe succeeds and the delayed job delivers.
     await eventually(async () => (await weights(weight.value)) === 1, 'delivery after recovery', 50_000);
-    const job = (await h.queue(QueueName.UserSync).getCompleted()).find(
-      (j) => (j.data as { linkId: number }).linkId === l.linkId && j.data.strategy === 'realtime',
-    );
-    expect(job?.returnvalue).toMatchObject({ outcome: 'synced' });
+    // The resource is written before the job records its outcome: wait for the job too.
+    const job = await eventually(async () => {
+      const completed = await h.queue(QueueName.UserSync).getCompleted();
+      return completed.find(
+        (j) => (j.data as { linkId: number }).linkId === l.linkId && j.data.strategy === 'realtime',
+      );
+    }, 'the completed sync job');
+    expect(job.returnvalue).toMatchObject({ outcome: 'synced' });
     // Half-open admits one probe at a time; later tests should not wait for the second success.
     await registry.forceClose('provider:withings');
   }, 70_000);

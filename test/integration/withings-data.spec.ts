@@ -15,14 +15,14 @@ import { uniqueRedisPrefix } from '../support/app.js';
 import { RedisClients } from '../support/redis-clients.js';
 import { TEST_REDIS_URL } from '../support/test-env.js';
 import { zoneOffsetMinutes } from '../simulators/withings/data/profile.js';
-import { authorize, postForm } from '../simulators/shared/test-client.js';
+import { postForm } from '../simulators/shared/test-client.js';
+import { withingsAccessToken } from '../simulators/withings/test-flow.js';
 import { WithingsSimulator } from '../simulators/withings/withings-simulator.js';
 
 // 16:00Z keeps every simulated user's daily events (06:30–07:30 local scale, etc.) away from the window edges.
 const NOW = Date.parse('2026-11-20T16:00:00Z');
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const REDIRECT = 'https://ohe.example/oauth/withings/callback';
 const patient = { ehrUserId: 'ehr-1', fhirPatientId: 'pat-1' };
 const ALL: DataType[] = [
   'heart_rate',
@@ -59,23 +59,7 @@ describe('WithingsData against the Withings simulator', () => {
     vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     sim = await WithingsSimulator.start({ now: () => NOW, hangMs: 5000 });
     ({ userid } = sim.addUser());
-    sim.approveNext(userid);
-    const { location } = await authorize(sim.authorizeUrl, {
-      response_type: 'code',
-      client_id: 'withings-client-id',
-      scope: 'user.info,user.metrics,user.activity',
-      redirect_uri: REDIRECT,
-      state: 's',
-    });
-    const token = await postForm(`${sim.baseUrl}/v2/oauth2`, {
-      action: 'requesttoken',
-      grant_type: 'authorization_code',
-      client_id: 'withings-client-id',
-      client_secret: 'withings-client-secret',
-      code: location?.searchParams.get('code') ?? '',
-      redirect_uri: REDIRECT,
-    });
-    ctx = withToken((token.json as { body: { access_token: string } }).body.access_token);
+    ctx = withToken(await withingsAccessToken(sim, userid));
 
     // A fresh Redis prefix per test: quota penalties and breaker state from one test never leak into the next.
     const prefix = uniqueRedisPrefix();

@@ -2,12 +2,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { close } from '../shared/http.js';
-import { authorize, postForm } from '../shared/test-client.js';
+import { postForm } from '../shared/test-client.js';
+import { withingsAccessToken } from './test-flow.js';
 import { WithingsSimulator } from './withings-simulator.js';
 
 const NOW = Date.parse('2026-11-20T16:00:00Z');
 const NOW_S = NOW / 1000;
-const REDIRECT = 'https://ohe.example/oauth/withings/callback';
 
 interface Reply {
   status: number;
@@ -19,23 +19,7 @@ async function linkedUser(
   userid?: number,
 ): Promise<{ userid: number; token: string }> {
   const user = sim.addUser(userid === undefined ? {} : { userid });
-  sim.approveNext(user.userid);
-  const { location } = await authorize(sim.authorizeUrl, {
-    response_type: 'code',
-    client_id: 'withings-client-id',
-    scope: 'user.info,user.metrics,user.activity',
-    redirect_uri: REDIRECT,
-    state: 's',
-  });
-  const res = await postForm(`${sim.baseUrl}/v2/oauth2`, {
-    action: 'requesttoken',
-    grant_type: 'authorization_code',
-    client_id: 'withings-client-id',
-    client_secret: 'withings-client-secret',
-    code: location?.searchParams.get('code') ?? '',
-    redirect_uri: REDIRECT,
-  });
-  return { userid: user.userid, token: (res.json as { body: { access_token: string } }).body.access_token };
+  return { userid: user.userid, token: await withingsAccessToken(sim, user.userid) };
 }
 
 describe('WithingsSimulator data services', () => {

@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { authorize, postForm, startCallbackTarget, type CallbackTarget } from '../shared/test-client.js';
+import { postForm, startCallbackTarget, type CallbackTarget } from '../shared/test-client.js';
+import { TEST_REDIRECT as REDIRECT, withingsAccessToken } from './test-flow.js';
 import { WithingsSimulator } from './withings-simulator.js';
-
-const REDIRECT = 'https://ohe.example/oauth/withings/callback';
 
 describe('WithingsSimulator notify', () => {
   let sim: WithingsSimulator;
@@ -21,23 +20,7 @@ describe('WithingsSimulator notify', () => {
   beforeEach(async () => {
     sim = await WithingsSimulator.start();
     ({ userid } = sim.addUser({ userid: 12_345 }));
-    sim.approveNext(userid);
-    const { location } = await authorize(sim.authorizeUrl, {
-      response_type: 'code',
-      client_id: 'withings-client-id',
-      scope: 'user.info,user.metrics,user.activity',
-      redirect_uri: REDIRECT,
-      state: 's',
-    });
-    const res = await postForm(`${sim.baseUrl}/v2/oauth2`, {
-      action: 'requesttoken',
-      grant_type: 'authorization_code',
-      client_id: 'withings-client-id',
-      client_secret: 'withings-client-secret',
-      code: location?.searchParams.get('code') ?? '',
-      redirect_uri: REDIRECT,
-    });
-    accessToken = (res.json as { body: { access_token: string } }).body.access_token;
+    accessToken = await withingsAccessToken(sim, userid);
   });
   afterEach(async () => {
     await sim.stop();
