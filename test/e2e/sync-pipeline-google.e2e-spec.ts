@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueName } from '../../src/common/queue/queue-names.js';
-import { RedisService } from '../../src/common/redis/redis.service.js';
+import { CircuitBreakerRegistry } from '../../src/common/resilience/circuit-breaker.registry.js';
 import { identifierSystem } from '../../src/transformers/fhir-identifiers.js';
-import { InboxReconciler } from '../../src/webhooks/inbox/inbox-reconciler.service.js';
 import { newEhrUserId } from '../support/fixtures.js';
 import { linkThrough, newGoogleUser } from './linking.harness.js';
 import {
+  acceptThenLoseRedis,
   eventually,
   GOOGLE_SECRET,
   IDENTIFIER_BASE,
@@ -138,21 +138,27 @@ describe('sync pipeline: Fitbit through the Google Health API', { timeout: 60_00
 
   it('should still deliver an accepted notification after Redis lost every key (the reconciler)', async () => {
     const l = await link();
-    const notifications = h.queue(QueueName.Notifications);
-    // Held so no worker takes the job before Redis "fails"; the flush below also drops the pause flag.
-    await notifications.pause();
     const { value, envelope } = plantWeight(l, 59.9);
-    expect((await h.sender.post(hookUrl, [envelope])).status).toBe(204);
-    const redis = h.t.app.get(RedisService);
-    const keys = await redis.client.keys(`${h.t.config.redisKeyPrefix}:*`);
-    await redis.client.del(...keys);
-    expect(await notifications.count()).toBe(0);
-    await h.t.dataSource.query(
-      `UPDATE notification_inbox SET received_at = received_at - interval '10 minutes',
-              queued_at = queued_at - interval '10 minutes' WHERE link_id = $1`,
-      [l.linkId],
-    );
-    expect(await h.t.app.get(InboxReconciler).reconcileOnce()).toMatchObject({ requeued: 1 });
+    const counts = await acceptThenLoseRedis(h, l.linkId, async () => {
+      expect((await h.sender.post(hookUrl, [envelope])).status).toBe(204);
+    });
+    expect(counts).toMatchObject({ requeued: 1 });
     await eventually(async () => (await weights(value)) === 1, 'delivery after the reconciler');
   });
+
+  it('should open the provider breaker on an outage and still deliver once the provider recovers', async () => {
+    const l = await link();
+    const { value, envelope } = plantWeight(l, 77.7);
+    h.google.failNextDataCalls(503, 3);
+    expect((await h.sender.post(hookUrl, [envelope])).status).toBe(204);
+    const registry = h.t.app.get(CircuitBreakerRegistry);
+    await eventually(async () => {
+      const states = await registry.states();
+      return states.find((s) => s.breaker === 'provider:fitbit' && s.state === 'open');
+    }, 'the breaker to open');
+    expect(await weights(value)).toBe(0);
+    // Open 30 s (architecture), then a probe succeeds and the delayed job delivers.
+    await eventually(async () => (await weights(value)) === 1, 'delivery after recovery', 50_000);
+    await registry.forceClose('provider:fitbit');
+  }, 70_000);
 });

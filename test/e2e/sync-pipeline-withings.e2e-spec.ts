@@ -7,6 +7,7 @@ import { identifierSystem } from '../../src/transformers/fhir-identifiers.js';
 import { newEhrUserId } from '../support/fixtures.js';
 import { linkThrough, newWithingsUser } from './linking.harness.js';
 import {
+  acceptThenLoseRedis,
   eventually,
   IDENTIFIER_BASE,
   linkRow,
@@ -196,5 +197,15 @@ describe('sync pipeline: Withings', { timeout: 60_000 }, () => {
       [l.linkId],
     );
     expect(audit).toEqual([{ action: 'link.revoked_by_provider', actor: 'provider:withings' }]);
+  });
+
+  it('should still deliver an accepted notification after Redis lost every key (the reconciler)', async () => {
+    const l = await link();
+    let weight = { value: '' };
+    const counts = await acceptThenLoseRedis(h, l.linkId, async () => {
+      weight = await newWeight(l, 68.4);
+    });
+    expect(counts).toMatchObject({ requeued: 1 });
+    await eventually(async () => (await weights(weight.value)) === 1, 'delivery after the reconciler');
   });
 });

@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { ApiKeyService } from '../../src/common/auth/api-key.service.js';
 import { QueueName } from '../../src/common/queue/queue-names.js';
+import { RedisService } from '../../src/common/redis/redis.service.js';
+import { InboxReconciler, type ReconcileCounts } from '../../src/webhooks/inbox/inbox-reconciler.service.js';
 import { FhirTestServer } from '../simulators/fhir/fhir-test-server.js';
 import { GoogleHealthSimulator } from '../simulators/google-health/google-health-simulator.js';
 import { GoogleWebhookSender } from '../simulators/google-health/webhook-sender.js';
@@ -130,4 +132,31 @@ export async function linkRow(
     [linkId],
   );
   return { status: rows[0]?.status ?? 'gone', tokens: rows[0]?.access_token_enc !== null };
+}
+
+/**
+ * Accepts a notification while no worker can take its job, then loses every Redis key of the app (a flushed or
+ * replaced Redis), ages the link's inbox rows past the staleness limit and runs one reconciler pass.
+ */
+export async function acceptThenLoseRedis(
+  h: PipelineHarness,
+  linkId: number,
+  accept: () => Promise<void>,
+): Promise<ReconcileCounts> {
+  const notifications = h.queue(QueueName.Notifications);
+  // Held so no worker takes the job before Redis "fails"; the flush below also drops the pause flag.
+  await notifications.pause();
+  await accept();
+  const redis = h.t.app.get(RedisService);
+  const keys = await redis.client.keys(`${h.t.config.redisKeyPrefix}:*`);
+  await redis.client.del(...keys);
+  if ((await notifications.count()) !== 0) {
+    throw new Error('the notification job survived the flush');
+  }
+  await h.t.dataSource.query(
+    `UPDATE notification_inbox SET received_at = received_at - interval '10 minutes',
+            queued_at = queued_at - interval '10 minutes' WHERE link_id = $1`,
+    [linkId],
+  );
+  return h.t.app.get(InboxReconciler).reconcileOnce();
 }
