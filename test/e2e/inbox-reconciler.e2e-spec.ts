@@ -100,7 +100,7 @@ describe('Inbox reconciler', () => {
     expect(job?.id).toBe(id);
     expect(job?.name).toBe('withings');
     expect(job?.data).toEqual({ inboxId: id });
-    expect(await job?.getState()).toBe('prioritized');
+    expect(await job?.getState()).toBe('waiting');
     const after = await row(id);
     expect(after).toMatchObject({ status: 'queued', attempts: 2 });
     expect(after.queued_at!.getTime()).toBeGreaterThanOrEqual(before - 1000);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
+import { LuaScript } from '../redis/lua-script.js';
 import { RedisService } from '../redis/redis.service.js';
 
 // Fixed window: the first hit of a window sets its expiry; returns [hits, ms left in the window, the window's
@@ -12,6 +13,8 @@ local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
 return {hits, ttl, redis.call('PEXPIRETIME', KEYS[1])}
 `;
+// EVALSHA: the script body travels once per Redis, not on every request.
+const incrementScript = new LuaScript(INCREMENT_SCRIPT);
 
 export interface ThrottlerRecord {
   totalHits: number;
@@ -38,12 +41,11 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     throttlerName: string,
   ): Promise<ThrottlerRecord> {
     const redisKey = this.redis.key('rl', throttlerName, key);
-    const [hits, pttl, endsAtMs] = (await this.redis.client.eval(
-      INCREMENT_SCRIPT,
-      1,
-      redisKey,
-      String(ttl),
-    )) as [number, number, number];
+    const [hits, pttl, endsAtMs] = (await incrementScript.run(this.redis.client, redisKey, [ttl])) as [
+      number,
+      number,
+      number,
+    ];
     const secondsLeft = Math.max(1, Math.ceil(pttl / 1000));
     const isBlocked = hits > limit;
     return {

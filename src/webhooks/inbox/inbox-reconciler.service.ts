@@ -10,7 +10,7 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { PRIORITY, QueueName, type JobDataByQueue } from '../../common/queue/queue-names.js';
+import { QueueName, type JobDataByQueue } from '../../common/queue/queue-names.js';
 import { LinkJobs } from '../../ingestors/links/link-jobs.js';
 
 export interface InboxReconcilerOptions {
@@ -164,8 +164,8 @@ export class InboxReconciler implements OnApplicationBootstrap, OnApplicationShu
       for (const { id, provider } of rows) {
         const job = await this.queue.getJob(id);
         if (job === undefined) {
-          // Same name, id, data and priority as the receiver's add (job name = provider).
-          await this.queue.add(provider, { inboxId: id }, { jobId: id, priority: PRIORITY.realtime });
+          // Same name, id and data as the receiver's add (job name = provider).
+          await this.queue.add(provider, { inboxId: id }, { jobId: id });
           missing.push(id);
         }
       }
