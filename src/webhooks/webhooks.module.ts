@@ -10,8 +10,9 @@ import { WithingsWebhookGuard } from './withings/withings-webhook.guard.js';
 import { WithingsWebhookService } from './withings/withings-webhook.service.js';
 
 /**
- * Provider notification receivers and the durable inbox they write before queueing. Bound only where the API
- * runs. Still to come: the Fitbit / Google Health receiver, the inbox reconciler.
+ * Provider notification receivers (Withings; Google Health and the legacy Fitbit contract on /webhooks/fitbit/)
+ * and the durable inbox they write before queueing. Bound only where the API runs; the inbox reconciler runs with
+ * the workers (WorkersModule).
  */
 @Module({
   imports: [WebhookStatsModule],
