@@ -5,8 +5,14 @@ import { SyncScheduleProcessor } from '../../src/ingestors/processors/sync-sched
 import { SYNC_SCHEDULES } from '../../src/ingestors/schedules.js';
 import { LinkLock } from '../../src/ingestors/sync/link-lock.js';
 import { newEhrUserId } from '../support/fixtures.js';
-import { linkThrough, newWithingsUser } from './linking.harness.js';
-import { eventually, queuesIdle, startPipeline, type PipelineHarness } from './sync-pipeline.harness.js';
+import { newWithingsUser } from './linking.harness.js';
+import {
+  eventually,
+  linkAndBackfill,
+  linkIdle,
+  startPipeline,
+  type PipelineHarness,
+} from './sync-pipeline.harness.js';
 
 interface Linked {
   readonly userid: number;
@@ -30,14 +36,7 @@ describe(
     async function link(): Promise<Linked> {
       const userid = newWithingsUser(h.withings);
       h.withings.approveNext(userid);
-      const ehrUserId = newEhrUserId('jobs');
-      await linkThrough(h, 'withings', { ehr_user_id: ehrUserId });
-      const rows = await h.t.dataSource.query<{ id: number }[]>(
-        `SELECT l.id FROM provider_links l JOIN ehr_users u ON u.id = l.user_id WHERE u.ehr_user_id = $1`,
-        [ehrUserId],
-      );
-      await eventually(() => queuesIdle(h), 'the initial backfill', 40_000);
-      return { userid, ehrUserId, linkId: rows[0]?.id ?? -1 };
+      return { userid, ...(await linkAndBackfill(h, 'withings', 'jobs', 40_000)) };
     }
 
     const triggerDeviceSync = (body: Record<string, string>) =>
@@ -103,7 +102,7 @@ describe(
         );
         return after !== undefined && before !== undefined && after.t > before.t;
       }, 'the daily sync of the link');
-      await eventually(() => queuesIdle(h), 'the fan-out to settle', 40_000);
+      await eventually(() => linkIdle(h, l.linkId), 'the fan-out to settle', 40_000);
     });
 
     it('should keep one waiting sync per link and strategy, and run one sync per link at a time', async () => {

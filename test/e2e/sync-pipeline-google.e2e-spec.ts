@@ -2,15 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueName } from '../../src/common/queue/queue-names.js';
 import { CircuitBreakerRegistry } from '../../src/common/resilience/circuit-breaker.registry.js';
 import { identifierSystem } from '../../src/transformers/fhir-identifiers.js';
-import { newEhrUserId } from '../support/fixtures.js';
-import { linkThrough, newGoogleUser } from './linking.harness.js';
+import { newGoogleUser } from './linking.harness.js';
 import {
   acceptThenLoseRedis,
+  linkAndBackfill,
   eventually,
   GOOGLE_SECRET,
   IDENTIFIER_BASE,
   linkRow,
-  queuesIdle,
+  linkIdle,
   startPipeline,
   type PipelineHarness,
 } from './sync-pipeline.harness.js';
@@ -40,15 +40,7 @@ describe('sync pipeline: Fitbit through the Google Health API', { timeout: 60_00
   async function link(): Promise<Linked> {
     const { healthUserId } = newGoogleUser(h.google);
     h.google.approveNext(healthUserId);
-    const ehrUserId = newEhrUserId('gpipe');
-    const { final } = await linkThrough(h, 'fitbit', { ehr_user_id: ehrUserId });
-    expect(final.status).toBe(200);
-    const rows = await h.t.dataSource.query<{ id: number }[]>(
-      `SELECT l.id FROM provider_links l JOIN ehr_users u ON u.id = l.user_id WHERE u.ehr_user_id = $1`,
-      [ehrUserId],
-    );
-    await eventually(() => queuesIdle(h), 'the initial backfill', 60_000);
-    return { healthUserId, ehrUserId, linkId: rows[0]?.id ?? -1 };
+    return { healthUserId, ...(await linkAndBackfill(h, 'fitbit', 'gpipe')) };
   }
 
   /** Plants a weight at the simulator; returns its identifier value and the notification envelope for it. */
@@ -88,7 +80,7 @@ describe('sync pipeline: Fitbit through the Google Health API', { timeout: 60_00
         (await h.sender.post(hookUrl, [envelope], { header: 'GOOGLE-HEALTH-API-SIGNATURE' })).status,
       ).toBe(204);
     }
-    await eventually(() => queuesIdle(h), 'replays to settle');
+    await eventually(() => linkIdle(h, l.linkId), 'replays to settle');
     expect(await weights(value)).toBe(1);
   });
 
@@ -125,7 +117,7 @@ describe('sync pipeline: Fitbit through the Google Health API', { timeout: 60_00
     const kept = await link();
     const deletion = h.sender.envelope(kept.healthUserId, 'weight', new Date(), new Date(), 'DELETE');
     expect((await h.sender.post(hookUrl, [deletion])).status).toBe(204);
-    await eventually(() => queuesIdle(h), 'the deletion notice');
+    await eventually(() => linkIdle(h, kept.linkId), 'the deletion notice');
     expect((await linkRow(h, kept.linkId)).status).toBe('active');
 
     const l = await link();

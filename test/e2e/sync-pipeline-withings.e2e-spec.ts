@@ -4,14 +4,14 @@ import { RedisService } from '../../src/common/redis/redis.service.js';
 import { ProviderQuota } from '../../src/ingestors/resilience/provider-quota.js';
 import { CircuitBreakerRegistry } from '../../src/common/resilience/circuit-breaker.registry.js';
 import { identifierSystem } from '../../src/transformers/fhir-identifiers.js';
-import { newEhrUserId } from '../support/fixtures.js';
-import { linkThrough, newWithingsUser } from './linking.harness.js';
+import { newWithingsUser } from './linking.harness.js';
 import {
   acceptThenLoseRedis,
+  linkAndBackfill,
   eventually,
   IDENTIFIER_BASE,
   linkRow,
-  queuesIdle,
+  linkIdle,
   startPipeline,
   WITHINGS_SECRET,
   type PipelineHarness,
@@ -40,15 +40,7 @@ describe('sync pipeline: Withings', { timeout: 60_000 }, () => {
   async function link(): Promise<Linked> {
     const userid = newWithingsUser(h.withings);
     h.withings.approveNext(userid);
-    const ehrUserId = newEhrUserId('wpipe');
-    const { final } = await linkThrough(h, 'withings', { ehr_user_id: ehrUserId });
-    expect(final.status).toBe(200);
-    const rows = await h.t.dataSource.query<{ id: number }[]>(
-      `SELECT l.id FROM provider_links l JOIN ehr_users u ON u.id = l.user_id WHERE u.ehr_user_id = $1`,
-      [ehrUserId],
-    );
-    await eventually(() => queuesIdle(h), 'the initial backfill', 60_000);
-    return { userid, ehrUserId, linkId: rows[0]?.id ?? -1 };
+    return { userid, ...(await linkAndBackfill(h, 'withings', 'wpipe')) };
   }
 
   /** Plants one weight at the simulator and sends the appli-1 notification for it; returns its identifier value. */
@@ -123,7 +115,7 @@ describe('sync pipeline: Withings', { timeout: 60_000 }, () => {
     for (let i = 0; i < 5; i++) {
       expect(await weight.notify()).toBe(202);
     }
-    await eventually(() => queuesIdle(h), 'replays to settle');
+    await eventually(() => linkIdle(h, l.linkId), 'replays to settle');
     expect(await weights(weight.value)).toBe(1);
     const inbox = await h.t.dataSource.query<{ status: string }[]>(
       `SELECT status FROM notification_inbox WHERE link_id = $1 AND payload->>'appli' = '1'`,

@@ -11,7 +11,8 @@ import { GoogleHealthSimulator } from '../simulators/google-health/google-health
 import { GoogleWebhookSender } from '../simulators/google-health/webhook-sender.js';
 import { WithingsSimulator } from '../simulators/withings/withings-simulator.js';
 import { startApp, type TestApp } from '../support/app.js';
-import { newKey, providerEnv } from './linking.harness.js';
+import { linkThrough, newKey, providerEnv } from './linking.harness.js';
+import { newEhrUserId } from '../support/fixtures.js';
 
 export const IDENTIFIER_BASE = 'https://ohe.test';
 export { WEBHOOK_SECRET as WITHINGS_SECRET } from './linking.harness.js';
@@ -43,7 +44,9 @@ async function freePort(): Promise<number> {
 
 export async function startPipeline(env: Record<string, string> = {}): Promise<PipelineHarness> {
   const [withings, google, fhir] = await Promise.all([
-    WithingsSimulator.start(),
+    // Several backfills a minute would pass Withings' real 120 calls/min per app (answered with 601 and a
+    // minute's wait); the 601 path has its own test.
+    WithingsSimulator.start({ appRequestsPerMinute: 100_000 }),
     GoogleHealthSimulator.start(),
     FhirTestServer.start(),
   ]);
@@ -107,15 +110,28 @@ export async function eventually<T>(
   }
 }
 
-/** What the last queuesIdle() call found busy, for timeout messages. */
+/** What the last linkIdle() call found busy, for timeout messages. */
 export let lastBusy = '';
 
-/** Every sync job of every queue has finished (nothing waiting, active, delayed or prioritized). */
-export async function queuesIdle(h: PipelineHarness): Promise<boolean> {
-  for (const name of [QueueName.Notifications, QueueName.UserSync, QueueName.DeviceSync]) {
-    const counts = await h.queue(name).getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-    if (Object.values(counts).some((n) => n > 0)) {
-      lastBusy = `${name} ${JSON.stringify(counts)}`;
+const PENDING = ['waiting', 'active', 'delayed', 'prioritized'] as const;
+
+/**
+ * Nothing left to do for this link: no notification job waiting or running, and no pending sync, device or
+ * maintenance job of the link. Other links' jobs (another test's delayed retry) do not count.
+ */
+export async function linkIdle(h: PipelineHarness, linkId: number): Promise<boolean> {
+  const notifications = await h
+    .queue(QueueName.Notifications)
+    .getJobCounts('waiting', 'active', 'prioritized');
+  if (Object.values(notifications).some((n) => n > 0)) {
+    lastBusy = `notifications ${JSON.stringify(notifications)}`;
+    return false;
+  }
+  for (const name of [QueueName.UserSync, QueueName.DeviceSync, QueueName.LinkMaintenance]) {
+    const jobs = await h.queue(name).getJobs([...PENDING]);
+    const mine = jobs.filter((j) => (j.data as { linkId?: number }).linkId === linkId);
+    if (mine.length > 0) {
+      lastBusy = `${name}: ${mine.map((j) => j.name).join(', ')}`;
       return false;
     }
   }
@@ -159,4 +175,28 @@ export async function acceptThenLoseRedis(
     [linkId],
   );
   return h.t.app.get(InboxReconciler).reconcileOnce();
+}
+
+/**
+ * Links a new patient to the provider account the simulator was just armed for (approveNext), through the real
+ * OAuth flow, and waits until the link's backfill and device sync are done.
+ */
+export async function linkAndBackfill(
+  h: PipelineHarness,
+  provider: 'withings' | 'fitbit',
+  label: string,
+  timeoutMs = 60_000,
+): Promise<{ ehrUserId: string; linkId: number }> {
+  const ehrUserId = newEhrUserId(label);
+  const { final } = await linkThrough(h, provider, { ehr_user_id: ehrUserId });
+  if (final.status !== 200) {
+    throw new Error(`linking answered ${final.status}: ${final.body}`);
+  }
+  const rows = await h.t.dataSource.query<{ id: number }[]>(
+    `SELECT l.id FROM provider_links l JOIN ehr_users u ON u.id = l.user_id WHERE u.ehr_user_id = $1`,
+    [ehrUserId],
+  );
+  const linkId = rows[0]?.id ?? -1;
+  await eventually(() => linkIdle(h, linkId), 'the initial backfill', timeoutMs);
+  return { ehrUserId, linkId };
 }

@@ -6,7 +6,8 @@ import { ProviderAdapters } from '../auth/provider-adapters.js';
 import { LinkNotUsableError } from '../tokens/token.service.js';
 import { SyncLinkRepository } from './sync-link.repository.js';
 import { SYNC_METRIC } from './sync-metrics.js';
-import { SyncService } from './sync.service.js';
+import { TokenService } from '../tokens/token.service.js';
+import { dataContext } from './sync.service.js';
 
 export interface DeviceSyncReport {
   readonly linkId: number;
@@ -26,7 +27,7 @@ export class DeviceSyncService {
     private readonly links: SyncLinkRepository,
     private readonly adapters: ProviderAdapters,
     private readonly publisher: RecordPublisher,
-    private readonly sync: SyncService,
+    private readonly tokens: TokenService,
     @InjectMetric(SYNC_METRIC.operations) private readonly operations: Counter,
     @InjectMetric(SYNC_METRIC.duration) private readonly duration: Histogram,
   ) {}
@@ -40,7 +41,7 @@ export class DeviceSyncService {
     const labels = { provider: link.provider, operation_type: 'device_sync' };
     const stop = this.duration.startTimer(labels);
     try {
-      const devices = await this.adapters.data(link.provider).listDevices(this.sync.context(link));
+      const devices = await this.adapters.data(link.provider).listDevices(dataContext(link, this.tokens));
       const published = await this.publisher.publishDevices(link.patient, devices, link.linkedAt);
       this.operations.inc({ ...labels, status: 'success' });
       return {

@@ -109,11 +109,14 @@ export class SyncLinkRepository {
     );
   }
 
-  /** `error` is a short description (error class and status), never a provider body. */
+  /**
+   * `error` is a short description (error class and status), never a provider body. No types: every type of
+   * the link (a link that cannot be used fails them all).
+   */
   async markFailed(linkId: number, types: readonly string[], error: string): Promise<void> {
     await this.ds.query(
       `UPDATE sync_states SET status = 'failed', last_error = $3, updated_at = now()
-        WHERE link_id = $1 AND data_type = ANY($2::varchar[])`,
+        WHERE link_id = $1 AND (cardinality($2::varchar[]) = 0 OR data_type = ANY($2::varchar[]))`,
       [linkId, types, error.slice(0, 500)],
     );
   }

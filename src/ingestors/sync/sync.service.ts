@@ -113,7 +113,7 @@ export class SyncService {
     plan: readonly PlannedFetch[],
     onChunk: ChunkProgress | undefined,
   ): Promise<SyncReport> {
-    const ctx = this.context(link);
+    const ctx = dataContext(link, this.tokens);
     const records: Record<string, number> = {};
     const totals = { fetches: 0, created: 0, updated: 0, unchanged: 0 };
     for (const fetch of plan) {
@@ -153,15 +153,16 @@ export class SyncService {
       issued: new Date(),
     });
   }
+}
 
-  context(link: SyncLink): ProviderDataContext {
-    return {
-      linkId: link.id,
-      externalUserId: link.externalUserId,
-      patient: link.patient,
-      withToken: (call) => this.tokens.withAccessToken(link.id, call),
-    };
-  }
+/** What a data adapter gets to fetch for one link: its ids and token access with refresh-and-retry. */
+export function dataContext(link: SyncLink, tokens: TokenService): ProviderDataContext {
+  return {
+    linkId: link.id,
+    externalUserId: link.externalUserId,
+    patient: link.patient,
+    withToken: (call) => tokens.withAccessToken(link.id, call),
+  };
 }
 
 function wantedTypes(adapter: ProviderData, requested: readonly string[] | undefined): DataType[] {

@@ -19,11 +19,6 @@ import {
 } from './withings-series.js';
 import { DAY_MS, utcDate } from './withings-time.js';
 
-/**
- * The descriptor's types. Withings' `rr` field is respiratory rate, not beat-to-beat intervals, and no service
- * returns RR intervals, so rr_intervals is not among them (the original published breaths/min as RR intervals).
- */
-const DELIVERED: readonly DataType[] = WITHINGS.dataTypes;
 const INTRADAY_TYPES: readonly DataType[] = ['heart_rate', 'steps', 'spo2', 'hrv'];
 const SLEEP_FIELDS = [
   'deepsleepduration',
@@ -45,7 +40,7 @@ const lastSecond = (d: Date): number => Math.ceil(d.getTime() / 1000) - 1;
 @Injectable()
 export class WithingsData extends ProviderData {
   readonly type = WITHINGS.type;
-  readonly dataTypes = DELIVERED;
+  readonly dataTypes = WITHINGS.dataTypes;
   /** getintradayactivity serves at most 24 h per request. */
   readonly maxWindowMs = DAY_MS;
   private readonly client: WithingsDataClient;
@@ -60,7 +55,7 @@ export class WithingsData extends ProviderData {
     dataTypes: readonly DataType[],
     window: TimeWindow,
   ): Promise<NormalizedRecord[]> {
-    const wanted = new Set(dataTypes.filter((t) => DELIVERED.includes(t)));
+    const wanted = new Set(dataTypes.filter((t) => WITHINGS.dataTypes.includes(t)));
     if (wanted.size === 0 || window.end.getTime() <= window.start.getTime()) {
       return [];
     }

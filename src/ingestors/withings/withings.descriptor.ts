@@ -3,6 +3,8 @@ import type { ProviderDescriptor } from '../registry/provider-descriptor.js';
 export const WITHINGS: ProviderDescriptor = {
   type: 'withings',
   displayName: 'Withings',
+  // No rr_intervals: Withings' `rr` is respiratory rate and no service returns beat-to-beat intervals (the
+  // original published breaths/min as RR intervals).
   dataTypes: [
     'heart_rate',
     'steps',
