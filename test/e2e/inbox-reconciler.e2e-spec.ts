@@ -193,6 +193,8 @@ describe('Inbox reconciler', () => {
 
   it('should be bound in a worker process (same Redis prefix) and not in an api process', async () => {
     expect(() => api.app.get(InboxReconciler)).toThrow();
+    // The worker's own processors would lock the job before the test can lose it; a paused queue keeps it waiting.
+    await queue.pause();
     const worker = await startApp({ ROLE: 'worker', REDIS_KEY_PREFIX: api.config.redisKeyPrefix });
     try {
       const id = await accept();
@@ -203,6 +205,7 @@ describe('Inbox reconciler', () => {
       expect((await queue.getJob(id))?.data).toEqual({ inboxId: id });
     } finally {
       await worker.close();
+      await queue.resume();
     }
   });
 });
