@@ -5,6 +5,8 @@ import { GoogleHealthSimulator } from '../simulators/google-health/google-health
 import { startCallbackTarget, type CallbackTarget } from '../simulators/shared/test-client.js';
 import { WithingsSimulator } from '../simulators/withings/withings-simulator.js';
 
+export { hop, linkThrough, type Hop } from '../simulators/shared/link-flow.js';
+
 export const APP_ORIGIN = 'https://app.example';
 export const WEBHOOK_SECRET = 'withings-hook-secret-0123456789';
 
@@ -75,42 +77,6 @@ export async function startLinkingHarness(env: Record<string, string> = {}): Pro
       await Promise.all([withings.stop(), google.stop(), hook.stop()]);
     },
   };
-}
-
-export interface Hop {
-  readonly status: number;
-  readonly location: string | undefined;
-  readonly body: string;
-}
-
-export async function hop(url: string, headers: Record<string, string> = {}): Promise<Hop> {
-  const res = await fetch(url, { redirect: 'manual', headers });
-  const location = res.headers.get('location') ?? undefined;
-  return { status: res.status, location, body: await res.text() };
-}
-
-/**
- * Starts a link as the EHR backend and follows the browser's redirects by hand: our 302 → the provider's consent
- * page (already armed with approveNext/denyNext) → its 302 to our callback → our answer.
- */
-export async function linkThrough(
-  h: Pick<LinkingHarness, 'base' | 'auth'>,
-  provider: string,
-  query: Record<string, string>,
-): Promise<{ authorize: URL; callback: URL; final: Hop }> {
-  const start = await hop(
-    `${h.base}/api/base/link/${provider}/?${new URLSearchParams(query).toString()}`,
-    h.auth,
-  );
-  if (start.status !== 302 || start.location === undefined) {
-    throw new Error(`link start answered ${start.status}: ${start.body}`);
-  }
-  const consent = await hop(start.location);
-  if (consent.status !== 302 || consent.location === undefined) {
-    throw new Error(`consent answered ${consent.status}: ${consent.body}`);
-  }
-  const final = await hop(consent.location);
-  return { authorize: new URL(start.location), callback: new URL(consent.location), final };
 }
 
 /**

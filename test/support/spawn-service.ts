@@ -27,8 +27,9 @@ export class ServiceProcess {
   stderr = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(env: Record<string, string>) {
-    this.child = spawn(process.execPath, [DIST_MAIN], {
+  /** `script` defaults to the built entry point; the sandbox test runs the `npm start` launcher instead. */
+  constructor(env: Record<string, string>, script = DIST_MAIN) {
+    this.child = spawn(process.execPath, [script], {
       env: { PATH: process.env['PATH'] ?? '', ...env },
       cwd: process.cwd(),
     });

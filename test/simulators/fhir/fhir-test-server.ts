@@ -35,6 +35,8 @@ export interface FhirTestServerOptions {
   smartConfiguration?: SmartConfigurationOptions;
   /** Default 0 (an ephemeral port); a fixed port is for the local sandbox. Always bound to 127.0.0.1. */
   port?: number;
+  /** Default true: keeps every request for `requests`. The long-running sandbox turns it off to bound memory. */
+  recordRequests?: boolean;
 }
 
 export interface RecordedRequest {
@@ -192,7 +194,9 @@ export class FhirTestServer {
     }
     const parsed = parseBody(raw, headers['content-type']);
     const body = parsed instanceof FhirError ? raw.toString('utf8') : parsed;
-    this.log.push({ method, path: req.url ?? '/', headers, body });
+    if (this.options.recordRequests ?? true) {
+      this.log.push({ method, path: req.url ?? '/', headers, body });
+    }
 
     const fault = this.faults.take();
     if (fault !== undefined && !(await this.applyFault(fault, res))) {

@@ -23,6 +23,8 @@ export interface GoogleHealthSimulatorOptions {
   clientId?: string;
   clientSecret?: string;
   now?: () => number;
+  /** Fixed loopback ports for the local sandbox; tests leave them out and get free ones. */
+  ports?: { accounts?: number; oauth?: number; api?: number };
 }
 
 type Endpoint = { server: Server; baseUrl: string };
@@ -82,12 +84,19 @@ export class GoogleHealthSimulator {
           sendJson(res, 503, { error: 'simulator starting' });
         }
       };
-    const accounts = await listen(route((s, req, res) => handleAuthorize(req, res, s.oauth)));
-    const oauth = await listen(route((s, req, res) => s.handleOAuthHost(req, res)));
+    const accounts = await listen(
+      route((s, req, res) => handleAuthorize(req, res, s.oauth)),
+      options.ports?.accounts,
+    );
+    const oauth = await listen(
+      route((s, req, res) => s.handleOAuthHost(req, res)),
+      options.ports?.oauth,
+    );
     const api = await listen(
       route((s, req, res) => {
         handleHealthApi(req, res, { state: s.state, faults: s.faults, data: s.data, controls: s.controls });
       }),
+      options.ports?.api,
     );
     const sim = new GoogleHealthSimulator(
       new SimClock(options.now),
@@ -121,6 +130,11 @@ export class GoogleHealthSimulator {
     this.state.users.set(created.healthUserId, created);
     this.data.addUser(created.healthUserId, user);
     return { ...created };
+  }
+
+  /** Users whose consent is live: the ones Google sends a project's subscriber notifications for. */
+  consentingUsers(): string[] {
+    return [...this.state.users.keys()].filter((id) => this.state.hasGrant(id));
   }
 
   /** `scopes`, when given, is what the user leaves ticked on the granular consent screen. */

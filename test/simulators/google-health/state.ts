@@ -160,6 +160,10 @@ export class GoogleState {
     return true;
   }
 
+  hasGrant(healthUserId: string): boolean {
+    return this.grants.has(healthUserId);
+  }
+
   endGrant(healthUserId: string): void {
     this.grants.delete(healthUserId);
     for (const map of [this.refreshTokens, this.accessTokens]) {

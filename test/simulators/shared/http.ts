@@ -9,10 +9,11 @@ export interface Listening {
 }
 
 /**
- * Binds a handler to an ephemeral loopback port. A handler that throws answers 500 rather than leaving the
- * client hanging until its own timeout, which would turn a simulator bug into a flaky test.
+ * Binds a handler to a loopback port: 0 (tests) picks a free one, the local sandbox asks for fixed ones. A
+ * handler that throws answers 500 rather than leaving the client hanging until its own timeout, which would turn
+ * a simulator bug into a flaky test.
  */
-export async function listen(handler: Handler): Promise<Listening> {
+export async function listen(handler: Handler, port = 0): Promise<Listening> {
   const server = createServer((req, res) => {
     handler(req, res).catch((error: unknown) => {
       if (!res.headersSent) {
@@ -22,7 +23,13 @@ export async function listen(handler: Handler): Promise<Listening> {
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   return { server, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 

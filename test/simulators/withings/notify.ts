@@ -21,6 +21,11 @@ export class NotifyStore {
     return (this.byUser.get(userid) ?? []).map((s) => ({ ...s }));
   }
 
+  /** Users with at least one subscription: the ones Withings sends notifications for. */
+  users(): number[] {
+    return [...this.byUser].filter(([, subs]) => subs.length > 0).map(([userid]) => userid);
+  }
+
   clear(userid: number): void {
     this.byUser.delete(userid);
   }

@@ -27,6 +27,8 @@ export interface WithingsSimulatorOptions {
   appRequestsPerMinute?: number;
   /** How long an injected `hang` holds a data request before answering (past any sane client timeout). */
   hangMs?: number;
+  /** Fixed loopback ports for the local sandbox; tests leave them out and get free ones. */
+  ports?: { api?: number; account?: number };
 }
 
 const FIRST_USERID = 36_300;
@@ -53,7 +55,7 @@ export class WithingsSimulator {
 
   private constructor(
     private readonly clock: SimClock,
-    options: Required<Omit<WithingsSimulatorOptions, 'now'>>,
+    options: Required<Omit<WithingsSimulatorOptions, 'now' | 'ports'>>,
     private readonly api: { server: Server; baseUrl: string },
     private readonly account: { server: Server; baseUrl: string },
   ) {
@@ -81,7 +83,7 @@ export class WithingsSimulator {
     // up fails here as it would in production.
     const api = await listen(async (req, res) => {
       await (ref.sim ? ref.sim.handleApi(req, res) : Promise.resolve(unready(req, res)));
-    });
+    }, options.ports?.api);
     const account = await listen((req, res) => {
       if (ref.sim) {
         handleAuthorize(req, res, ref.sim.oauth);
@@ -89,7 +91,7 @@ export class WithingsSimulator {
         unready(req, res);
       }
       return Promise.resolve();
-    });
+    }, options.ports?.account);
     const sim = new WithingsSimulator(
       new SimClock(options.now),
       {
@@ -171,6 +173,10 @@ export class WithingsSimulator {
 
   sendNotification(callbackUrl: string, fields: NotificationFields): Promise<number> {
     return sendNotification(callbackUrl, fields);
+  }
+
+  subscribedUsers(): number[] {
+    return this.notify.users();
   }
 
   /** Notifies every callback the user subscribed for `appli`, as Withings would after new data. */

@@ -1,0 +1,74 @@
+import 'reflect-metadata';
+import { Logger, type INestApplication } from '@nestjs/common';
+import { createApp } from './app.factory.js';
+import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
+import { loadDotEnv } from './config/dotenv.js';
+import { ensureDatabase } from './database/ensure-database.js';
+
+export interface RunningService {
+  readonly app: INestApplication;
+  readonly config: AppConfig;
+}
+
+function configOrExit(): AppConfig {
+  try {
+    loadDotEnv();
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+/**
+ * Boots the service as configured by the environment (and .env), listens, and owns the process from then on:
+ * SIGTERM/SIGINT drain HTTP and workers, then exit. The sandbox launcher calls this after starting its simulators.
+ */
+export async function runService(): Promise<RunningService> {
+  const config = configOrExit();
+  const logger = new Logger('Main');
+  if (config.createDatabaseIfMissing && (await ensureDatabase(config.databaseUrl))) {
+    logger.log('Created the database named in DATABASE_URL');
+  }
+  const app = await createApp(config);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    logger.log(`${signal} received: closing the HTTP server and workers`);
+    // Workers wait for their active jobs with no limit of their own; this bounds the whole shutdown.
+    setTimeout(() => {
+      logger.error(`Shutdown took longer than ${config.shutdownTimeoutMs} ms; exiting anyway`);
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error(`Shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => {
+    stop('SIGTERM');
+  });
+  process.once('SIGINT', () => {
+    stop('SIGINT');
+  });
+
+  await app.listen(config.port, config.host);
+  logger.log(`Open Health Exchange listening on ${config.host}:${config.port} (role ${config.role})`);
+  return { app, config };
+}
+
+/** Prints an error that stopped start-up and exits non-zero. */
+export function exitOnStartupError(err: unknown): never {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(1);
+}
