@@ -85,5 +85,12 @@ try {
     console.error(err.message);
     process.exit(1);
   }
+  const { code, port } = err as { code?: unknown; port?: unknown };
+  if (code === 'EADDRINUSE') {
+    console.error(
+      `The sandbox needs port ${String(port)}, which is taken (another sandbox running?): stop it or set SANDBOX_PORT_BASE`,
+    );
+    process.exit(1);
+  }
   exitOnStartupError(err);
 }
