@@ -10,6 +10,7 @@ import { LinkStateService } from './link/link-state.service.js';
 import { LinkStatusService } from './link/link-status.service.js';
 import { LinkWriterRepository } from './link/link-writer.repository.js';
 import { UnlinkService } from './link/unlink.service.js';
+import { ProviderRevocation } from './link/provider-revocation.service.js';
 import { LinkController } from './link/link.controller.js';
 import { PatientAccessService } from './patient-access.service.js';
 import { ProvidersController } from './providers/providers.controller.js';
@@ -41,6 +42,7 @@ import { SupportedProviderPipe } from './supported-provider.pipe.js';
     LinkWriterRepository,
     LinkFlowService,
     UnlinkService,
+    ProviderRevocation,
     SupportedProviderPipe,
   ],
 })

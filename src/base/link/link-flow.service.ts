@@ -14,6 +14,8 @@ import {
   type LinkContext,
 } from './link-state.service.js';
 import { LinkWriterRepository } from './link-writer.repository.js';
+import { ProviderRevocation, type Revocation } from './provider-revocation.service.js';
+import { ProviderLinkRepository } from '../repositories/provider-link.repository.js';
 import { isAllowedRedirect } from './redirect-allowlist.js';
 
 export interface StartLinkInput {
@@ -44,6 +46,8 @@ export class LinkFlowService {
     private readonly state: LinkStateService,
     private readonly writer: LinkWriterRepository,
     private readonly jobs: LinkJobs,
+    private readonly links: ProviderLinkRepository,
+    private readonly revocation: ProviderRevocation,
   ) {}
 
   async start(
@@ -131,12 +135,14 @@ export class LinkFlowService {
       return this.failure(state, 'token_exchange_failed', HttpStatus.BAD_GATEWAY, 'The code exchange failed');
     }
     const grant = outcome.user as LinkGrant;
+    const superseded = await this.revokeSupersededGrant(state.ehrUserId, provider, grant);
     const saved = await this.writer.saveGrant({
       ehrUserId: state.ehrUserId,
       providerType: provider,
       grant,
       actor: state.actor,
       requestId,
+      ...(superseded === undefined ? {} : { supersededRevocation: superseded }),
     });
     await this.jobs.afterLink(saved.linkId, requestId);
     if (state.successUrl !== undefined) {
@@ -152,6 +158,23 @@ export class LinkFlowService {
         external_user_id: grant.identity.externalUserId,
       },
     };
+  }
+
+  /**
+   * The patient linked another account of this provider before: saving the new grant drops the old one's tokens,
+   * so give that grant back to the provider first (its subscriptions would otherwise keep notifying us and its
+   * refresh token stay valid at the provider with nobody holding it).
+   */
+  private async revokeSupersededGrant(
+    ehrUserId: string,
+    provider: string,
+    grant: LinkGrant,
+  ): Promise<Revocation | undefined> {
+    const previous = await this.links.findCurrentFor(ehrUserId, provider);
+    if (previous === undefined || previous.externalUserId === grant.identity.externalUserId) {
+      return undefined;
+    }
+    return this.revocation.revoke({ id: previous.id, providerType: provider, status: previous.status });
   }
 
   private failure(state: ConsumedState, code: string, status: HttpStatus, message: string): CallbackResult {

@@ -11,6 +11,8 @@ export interface SaveGrantInput {
   readonly grant: LinkGrant;
   readonly actor: string;
   readonly requestId: string;
+  /** How giving back the patient's previous account of this provider went, when this grant replaces one. */
+  readonly supersededRevocation?: string;
 }
 
 export interface SavedLink {
@@ -76,6 +78,9 @@ export class LinkWriterRepository {
       let linkId: number;
       let action: SavedLink['action'];
       const details: Record<string, unknown> = {};
+      if (input.supersededRevocation !== undefined) {
+        details['superseded_account_revocation'] = input.supersededRevocation;
+      }
       if (byAccount !== undefined) {
         linkId = byAccount.id;
         action = byAccount.user_id === user.id ? 'link.reauthorized' : 'link.moved';

@@ -15,4 +15,13 @@ export class ProviderLinkRepository {
       order: { linkedAt: 'ASC', id: 'ASC' },
     });
   }
+
+  /** The EHR user's unrevoked link to one provider, if any. */
+  async findCurrentFor(ehrUserId: string, providerType: string): Promise<ProviderLink | undefined> {
+    const link = await this.repo.findOne({
+      where: { user: { ehrUserId }, provider: { providerType }, status: Not('revoked') },
+      relations: { provider: true },
+    });
+    return link ?? undefined;
+  }
 }
