@@ -3,6 +3,7 @@ import { LinkAggregationAndJhePatient1763800000000 } from './1763800000000-link-
 import { ProviderTokensAndAudit1763900000000 } from './1763900000000-provider-tokens-and-audit.js';
 import { NotificationInbox1764000000000 } from './1764000000000-notification-inbox.js';
 import { InboxRouting1764100000000 } from './1764100000000-inbox-routing.js';
+import { PendingLinks1764200000000 } from './1764200000000-pending-links.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (no glob) so the same list loads under the test runner,
@@ -14,4 +15,5 @@ export const MIGRATIONS = [
   ProviderTokensAndAudit1763900000000,
   NotificationInbox1764000000000,
   InboxRouting1764100000000,
+  PendingLinks1764200000000,
 ];

@@ -5,7 +5,10 @@ import { EhrUser } from './entities/ehr-user.entity.js';
 import { ProviderLink } from './entities/provider-link.entity.js';
 import { Provider } from './entities/provider.entity.js';
 import { SyncState } from './entities/sync-state.entity.js';
+import { LinkCompletionService } from './link/link-completion.service.js';
+import { LinkConfirmationService } from './link/link-confirmation.service.js';
 import { LinkFlowService } from './link/link-flow.service.js';
+import { PendingLinkRepository } from './link/pending/pending-link.repository.js';
 import { LinkStateService } from './link/link-state.service.js';
 import { LinkStatusService } from './link/link-status.service.js';
 import { LinkWriterRepository } from './link/link-writer.repository.js';
@@ -41,6 +44,9 @@ import { SupportedProviderPipe } from './supported-provider.pipe.js';
     LinkStateService,
     LinkWriterRepository,
     LinkFlowService,
+    LinkCompletionService,
+    LinkConfirmationService,
+    PendingLinkRepository,
     UnlinkService,
     ProviderRevocation,
     SupportedProviderPipe,

@@ -35,6 +35,8 @@ export interface LinkingConfig {
   readonly keyRing: KeyRing | undefined;
   readonly stateSecret: string | undefined;
   readonly redirectAllowlist: readonly string[];
+  /** Whether a completed consent waits for the clinical app's confirmation (see LINK_CONFIRMATION). */
+  readonly confirmation: { readonly required: boolean; readonly ttlS: number };
   readonly webhookBaseUrl: string | undefined;
   readonly tokenCallTimeoutMs: number;
   readonly tokenLockTimeoutMs: number;
@@ -105,6 +107,10 @@ export function linkingConfig(
     keyRing,
     stateSecret: vars.LINK_STATE_SECRET,
     redirectAllowlist: vars.LINK_REDIRECT_ALLOWLIST,
+    confirmation: {
+      required: vars.LINK_CONFIRMATION === 'required',
+      ttlS: vars.LINK_CONFIRMATION_TTL_S,
+    },
     webhookBaseUrl: webhookBase === undefined ? undefined : trim(webhookBase),
     tokenCallTimeoutMs: vars.TOKEN_CALL_TIMEOUT_MS,
     tokenLockTimeoutMs: vars.TOKEN_LOCK_TIMEOUT_MS,

@@ -1,6 +1,8 @@
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
 import { toInt, toList } from './env-transforms.js';
+
+export const LINK_CONFIRMATION_MODES = ['required', 'off'] as const;
 
 const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
@@ -25,6 +27,21 @@ export class LinkingEnvironmentVariables {
   @Transform(toList)
   @IsUrl(URL_OPTIONS, { each: true, message: 'LINK_REDIRECT_ALLOWLIST entries must be http(s) URLs' })
   LINK_REDIRECT_ALLOWLIST: string[] = [];
+
+  /**
+   * `required`: a completed consent becomes a pending link that the clinical app confirms with a credential of the
+   * same patient. `off`: the callback links at once (weaker: anyone who completes a forwarded consent page links
+   * their account to the patient who started the flow).
+   */
+  @IsIn(LINK_CONFIRMATION_MODES)
+  LINK_CONFIRMATION: (typeof LINK_CONFIRMATION_MODES)[number] = 'required';
+
+  /** How long a pending link waits for its confirmation. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(30)
+  @Max(3600)
+  LINK_CONFIRMATION_TTL_S = 600;
 
   /** Public base URL the providers reach webhooks at; defaults to PUBLIC_BASE_URL. */
   @IsOptional()

@@ -73,7 +73,7 @@ describe('linking another account of the same provider', () => {
     });
   });
 
-  it('should revoke the previous Google grant, also when the new account moves over from another patient', async () => {
+  it('should revoke the previous Google grant, also when the new account comes from a patient who unlinked it', async () => {
     const tokens = h.t.app.get(TokenService);
     const [patient, other] = [newEhrUserId('gswap'), newEhrUserId('gother')];
     const [own, moving] = [newGoogleUser(h.google).healthUserId, newGoogleUser(h.google).healthUserId];
@@ -81,7 +81,12 @@ describe('linking another account of the same provider', () => {
     await linkGoogle(other, moving);
     const ownTokens = await tokens.storedTokens(await linkIdOf(patient));
 
-    // `moving` leaves `other` for `patient`, whose own account gives way.
+    // `other` unlinks `moving`, which then comes over to `patient`, whose own account gives way.
+    const unlinked = await fetch(`${h.base}/api/base/link/fitbit/?ehr_user_id=${other}`, {
+      method: 'DELETE',
+      headers: h.auth,
+    });
+    expect(unlinked.status).toBe(200);
     await linkGoogle(patient, moving);
     expect(await refreshAnswer(ownTokens!.refreshToken)).toMatchObject({ error: 'invalid_grant' });
     expect(await audit(patient, 'link.moved')).toMatchObject({

@@ -48,7 +48,7 @@ describe('provider linking (OAuth through the simulators)', () => {
     const userid = newWithingsUser(h.withings);
     h.withings.approveNext(userid);
     const ehrUserId = newEhrUserId('w');
-    const { authorize, callback, final } = await linkThrough(h, 'withings', {
+    const { authorize, callback, final, confirmed } = await linkThrough(h, 'withings', {
       ehr_user_id: ehrUserId,
       success_url: `${APP_ORIGIN}/linked`,
       error_url: `${APP_ORIGIN}/failed`,
@@ -58,7 +58,12 @@ describe('provider linking (OAuth through the simulators)', () => {
     expect(authorize.searchParams.get('response_type')).toBe('code');
     expect(authorize.searchParams.get('redirect_uri')).toBe(`${h.base}/api/base/link/withings/callback`);
     expect(callback.searchParams.get('code')).toBeTruthy();
-    expect(final).toMatchObject({ status: 302, location: `${APP_ORIGIN}/linked` });
+    expect(final.status).toBe(302);
+    const landing = new URL(final.location ?? '');
+    expect(`${landing.origin}${landing.pathname}`).toBe(`${APP_ORIGIN}/linked`);
+    expect(landing.searchParams.get('confirmation_code')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(landing.searchParams.get('provider')).toBe('withings');
+    expect(confirmed?.status).toBe(200);
 
     const row = await linkRow(ehrUserId, 'withings');
     expect(row).toMatchObject({ external_user_id: String(userid), status: 'active', token_key_id: 'k1' });
@@ -91,7 +96,7 @@ describe('provider linking (OAuth through the simulators)', () => {
     const user = newGoogleUser(h.google);
     h.google.approveNext(user.healthUserId);
     const ehrUserId = newEhrUserId('g');
-    const { authorize, final } = await linkThrough(h, 'fitbit', { ehr_user_id: ehrUserId });
+    const { authorize, final, confirmed } = await linkThrough(h, 'fitbit', { ehr_user_id: ehrUserId });
 
     expect(Object.fromEntries(authorize.searchParams)).toMatchObject({
       access_type: 'offline',
@@ -103,17 +108,46 @@ describe('provider linking (OAuth through the simulators)', () => {
     expect(authorize.searchParams.get('state')).not.toContain(authorize.searchParams.get('code_challenge'));
     expect(final.status).toBe(200);
     expect(JSON.parse(final.body)).toEqual({
-      message: 'Provider linked',
-      ehr_user_id: ehrUserId,
+      message: 'Consent received: confirm the link with a credential of the patient',
       provider: 'fitbit',
-      status: 'linked',
-      external_user_id: user.healthUserId,
+      status: 'pending_confirmation',
+      confirmation_code: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      expires_at: expect.any(String),
+    });
+    expect(confirmed).toEqual({
+      status: 200,
+      body: {
+        message: 'Provider linked',
+        ehr_user_id: ehrUserId,
+        provider: 'fitbit',
+        status: 'linked',
+        external_user_id: user.healthUserId,
+      },
     });
     expect(await linkRow(ehrUserId, 'fitbit')).toMatchObject({
       external_user_id: user.healthUserId,
       legacy_user_id: user.legacyUserId,
       status: 'active',
     });
+  });
+
+  it('should answer the authorize URL as JSON to a caller that prefers JSON, and 302 otherwise', async () => {
+    const url = `${h.base}/api/base/link/withings/?ehr_user_id=${newEhrUserId('spa')}`;
+    for (const accept of ['application/json', 'application/json; version=1']) {
+      const res = await hop(url, { ...h.auth, Accept: accept });
+      expect(res.status).toBe(200);
+      const body = JSON.parse(res.body) as { authorization_url: string; expires_at: string };
+      expect(Object.keys(body).sort()).toEqual(['authorization_url', 'expires_at']);
+      expect(new URL(body.authorization_url).origin).toBe(new URL(h.withings.authorizeUrl).origin);
+      const ttl = Date.parse(body.expires_at) - Date.now();
+      expect(ttl).toBeGreaterThan(590_000);
+      expect(ttl).toBeLessThanOrEqual(600_000);
+    }
+    for (const accept of [undefined, '*/*', 'text/html,application/xhtml+xml,*/*;q=0.8']) {
+      const res = await hop(url, { ...h.auth, ...(accept === undefined ? {} : { Accept: accept }) });
+      expect(res.status).toBe(302);
+      expect(res.location?.startsWith(h.withings.authorizeUrl)).toBe(true);
+    }
   });
 
   it('should send a denied consent to error_url with error=access_denied', async () => {
@@ -126,13 +160,18 @@ describe('provider linking (OAuth through the simulators)', () => {
     expect(final).toMatchObject({ status: 302, location: `${APP_ORIGIN}/failed?x=1&error=access_denied` });
   });
 
-  it('should move an account linked for another patient to the new one, audited', async () => {
+  it('should move an account to another patient only after its owner unlinked it, audited', async () => {
     const userid = newWithingsUser(h.withings);
     const [first, second] = [newEhrUserId('first'), newEhrUserId('second')];
-    for (const ehrUserId of [first, second]) {
-      h.withings.approveNext(userid);
-      expect((await linkThrough(h, 'withings', { ehr_user_id: ehrUserId })).final.status).toBe(200);
-    }
+    h.withings.approveNext(userid);
+    expect((await linkThrough(h, 'withings', { ehr_user_id: first })).confirmed?.status).toBe(200);
+    const unlinked = await fetch(`${h.base}/api/base/link/withings/?ehr_user_id=${first}`, {
+      method: 'DELETE',
+      headers: h.auth,
+    });
+    expect(unlinked.status).toBe(200);
+    h.withings.approveNext(userid);
+    expect((await linkThrough(h, 'withings', { ehr_user_id: second })).confirmed?.status).toBe(200);
     expect(await linkRow(first, 'withings')).toBeUndefined();
     expect(await linkRow(second, 'withings')).toMatchObject({ external_user_id: String(userid) });
     const events = await h.t.dataSource.query<{ action: string; details: Record<string, unknown> }[]>(

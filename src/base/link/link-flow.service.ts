@@ -6,16 +6,15 @@ import { ProviderAdapters } from '../../ingestors/auth/provider-adapters.js';
 import type { LinkGrant, PkceStateStore } from '../../ingestors/auth/provider-auth.js';
 import { runStrategy } from '../../ingestors/auth/run-strategy.js';
 import { TokenVault } from '../../ingestors/tokens/token-vault.js';
-import { LinkJobs } from '../../ingestors/links/link-jobs.js';
 import {
   InvalidStateError,
   LinkStateService,
   type ConsumedState,
   type LinkContext,
 } from './link-state.service.js';
-import { LinkWriterRepository } from './link-writer.repository.js';
-import { ProviderRevocation, type Revocation } from './provider-revocation.service.js';
-import { ProviderLinkRepository } from '../repositories/provider-link.repository.js';
+import { LinkCompletionService } from './link-completion.service.js';
+import { AccountLinkedElsewhereError } from './link-writer.repository.js';
+import { PendingLinkRepository } from './pending/pending-link.repository.js';
 import { isAllowedRedirect } from './redirect-allowlist.js';
 
 export interface StartLinkInput {
@@ -44,18 +43,17 @@ export class LinkFlowService {
     private readonly adapters: ProviderAdapters,
     private readonly vault: TokenVault,
     private readonly state: LinkStateService,
-    private readonly writer: LinkWriterRepository,
-    private readonly jobs: LinkJobs,
-    private readonly links: ProviderLinkRepository,
-    private readonly revocation: ProviderRevocation,
+    private readonly completion: LinkCompletionService,
+    private readonly pending: PendingLinkRepository,
   ) {}
 
+  /** The provider's authorize URL for this patient, and when the flow it starts expires. */
   async start(
     principal: Principal,
     provider: string,
     input: StartLinkInput,
     origin: string,
-  ): Promise<string> {
+  ): Promise<{ url: string; expiresAt: Date }> {
     this.ensureConfigured(provider);
     if (!canActFor(principal, input.ehrUserId)) {
       throw new NotFoundError(`User ${input.ehrUserId} not found`);
@@ -73,11 +71,13 @@ export class LinkFlowService {
       throw new ValidationError(problems);
     }
     const context: LinkContext = { ...input, provider, actor: principal.subject };
+    let expiresAt: Date | undefined;
     const store: PkceStateStore = {
       store: (_req, verifier, _state, _meta, done) => {
         this.state.issue(context, verifier).then(
-          (state) => {
-            done(null, state);
+          (issued) => {
+            expiresAt = issued.expiresAt;
+            done(null, issued.state);
           },
           (err: unknown) => {
             done(err instanceof Error ? err : new Error(String(err)));
@@ -89,11 +89,11 @@ export class LinkFlowService {
       },
     };
     const outcome = await runStrategy(this.strategyFor(provider, store, origin), { query: {} }, {});
-    if (outcome.kind !== 'redirect') {
-      this.logger.error({ outcome }, 'authorize step did not redirect');
+    if (outcome.kind !== 'redirect' || expiresAt === undefined) {
+      this.logger.error({ outcome: outcome.kind }, 'authorize step did not redirect');
       throw new ApiError(HttpStatus.BAD_GATEWAY, 'link_start_failed', 'Could not start linking');
     }
-    return outcome.url;
+    return { url: outcome.url, expiresAt };
   }
 
   async callback(
@@ -135,16 +135,19 @@ export class LinkFlowService {
       return this.failure(state, 'token_exchange_failed', HttpStatus.BAD_GATEWAY, 'The code exchange failed');
     }
     const grant = outcome.user as LinkGrant;
-    const superseded = await this.revokeSupersededGrant(state.ehrUserId, provider, grant);
-    const saved = await this.writer.saveGrant({
-      ehrUserId: state.ehrUserId,
-      providerType: provider,
-      grant,
-      actor: state.actor,
-      requestId,
-      ...(superseded === undefined ? {} : { supersededRevocation: superseded }),
-    });
-    await this.jobs.afterLink(saved.linkId, requestId);
+    const completion = { ehrUserId: state.ehrUserId, provider, grant, actor: state.actor, requestId };
+    try {
+      if (this.config.linking.confirmation.required) {
+        await this.completion.ensureNotHeldElsewhere(completion);
+        return await this.park(state, provider, grant);
+      }
+      await this.completion.complete(completion);
+    } catch (err) {
+      if (err instanceof AccountLinkedElsewhereError) {
+        return this.failure(state, 'account_linked_elsewhere', HttpStatus.CONFLICT, err.message);
+      }
+      throw err;
+    }
     if (state.successUrl !== undefined) {
       return { redirect: state.successUrl };
     }
@@ -161,20 +164,33 @@ export class LinkFlowService {
   }
 
   /**
-   * The patient linked another account of this provider before: saving the new grant drops the old one's tokens,
-   * so give that grant back to the provider first (its subscriptions would otherwise keep notifying us and its
-   * refresh token stay valid at the provider with nobody holding it).
+   * Parks the grant as a pending link: the browser that completed the consent carries the one-time code to the
+   * clinical app, which confirms it with a credential of the patient the flow was started for.
    */
-  private async revokeSupersededGrant(
-    ehrUserId: string,
-    provider: string,
-    grant: LinkGrant,
-  ): Promise<Revocation | undefined> {
-    const previous = await this.links.findCurrentFor(ehrUserId, provider);
-    if (previous === undefined || previous.externalUserId === grant.identity.externalUserId) {
-      return undefined;
+  private async park(state: ConsumedState, provider: string, grant: LinkGrant): Promise<CallbackResult> {
+    const { code, expiresAt } = await this.pending.park({
+      ehrUserId: state.ehrUserId,
+      providerType: provider,
+      grant,
+      actor: state.actor,
+      ttlS: this.config.linking.confirmation.ttlS,
+    });
+    if (state.successUrl !== undefined) {
+      const target = new URL(state.successUrl);
+      target.searchParams.set('confirmation_code', code);
+      target.searchParams.set('provider', provider);
+      return { redirect: target.toString() };
     }
-    return this.revocation.revoke({ id: previous.id, providerType: provider, status: previous.status });
+    return {
+      status: HttpStatus.OK,
+      body: {
+        message: 'Consent received: confirm the link with a credential of the patient',
+        provider,
+        status: 'pending_confirmation',
+        confirmation_code: code,
+        expires_at: expiresAt.toISOString(),
+      },
+    };
   }
 
   private failure(state: ConsumedState, code: string, status: HttpStatus, message: string): CallbackResult {

@@ -42,13 +42,18 @@ export class LinkStateService {
     return this.config.linking.stateSecret !== undefined;
   }
 
-  async issue(context: LinkContext, verifier: string | undefined): Promise<string> {
+  /** A signed state and when it stops being accepted. */
+  async issue(
+    context: LinkContext,
+    verifier: string | undefined,
+  ): Promise<{ state: string; expiresAt: Date }> {
     const jti = randomBytes(16).toString('base64url');
     const stored = await this.redis.client.set(this.key(jti), verifier ?? '-', 'EX', STATE_TTL_S, 'NX');
     if (stored !== 'OK') {
       throw new Error('OAuth state id collision');
     }
-    return new SignJWT({
+    const expSeconds = Math.floor(Date.now() / 1000) + STATE_TTL_S;
+    const state = await new SignJWT({
       ehr: context.ehrUserId,
       ok: context.successUrl,
       err: context.errorUrl,
@@ -59,8 +64,9 @@ export class LinkStateService {
       .setAudience(context.provider)
       .setJti(jti)
       .setIssuedAt()
-      .setExpirationTime(`${STATE_TTL_S}s`)
+      .setExpirationTime(expSeconds)
       .sign(this.secret());
+    return { state, expiresAt: new Date(expSeconds * 1000) };
   }
 
   /** Verifies signature, expiry and provider, then burns the state; a second use fails. */

@@ -13,6 +13,13 @@ export interface SaveGrantInput {
   readonly requestId: string;
   /** How giving back the patient's previous account of this provider went, when this grant replaces one. */
   readonly supersededRevocation?: string;
+  /** When the provider issued the tokens (a confirmed pending link was issued minutes before it is saved). */
+  readonly issuedAt?: Date;
+}
+
+/** The provider account is linked to another patient who has not unlinked it: it is never moved silently. */
+export class AccountLinkedElsewhereError extends Error {
+  override readonly name = 'AccountLinkedElsewhereError';
 }
 
 export interface SavedLink {
@@ -25,12 +32,13 @@ interface LinkRow {
   user_id: string;
   ehr_user_id: string;
   external_user_id: string;
+  status: string;
 }
 
 /**
  * Writes a completed authorization in one transaction: the EHR user (created on first link), the link (one
- * provider account belongs to one EHR user: linking it for another user moves it, audited), the sealed tokens and
- * the audit event. Advisory locks on the provider account and on the user's provider slot serialise concurrent
+ * provider account belongs to one EHR user: an account another user still holds is refused; one its owner unlinked
+ * moves, audited), the sealed tokens and the audit event. Advisory locks on the provider account and on the user's provider slot serialise concurrent
  * callbacks for either.
  */
 @Injectable()
@@ -67,7 +75,7 @@ export class LinkWriterRepository {
       const find = async (where: string, value: string): Promise<LinkRow | undefined> =>
         (
           await m.query<LinkRow[]>(
-            `SELECT l.id, l.user_id, u.ehr_user_id, l.external_user_id
+            `SELECT l.id, l.user_id, u.ehr_user_id, l.external_user_id, l.status
                FROM provider_links l JOIN ehr_users u ON u.id = l.user_id
               WHERE l.provider_id = $1 AND ${where} = $2 FOR UPDATE OF l`,
             [provider.id, value],
@@ -80,6 +88,9 @@ export class LinkWriterRepository {
       const details: Record<string, unknown> = {};
       if (input.supersededRevocation !== undefined) {
         details['superseded_account_revocation'] = input.supersededRevocation;
+      }
+      if (byAccount !== undefined && byAccount.user_id !== user.id && byAccount.status !== 'revoked') {
+        throw new AccountLinkedElsewhereError(`${input.providerType} account is linked to another patient`);
       }
       if (byAccount !== undefined) {
         linkId = byAccount.id;
@@ -115,7 +126,7 @@ export class LinkWriterRepository {
         linkId = created.id;
         action = 'link.created';
       }
-      await this.activate(m, linkId, input.grant);
+      await this.activate(m, linkId, input.grant, input.issuedAt ?? new Date());
       await this.audit.record(
         {
           actor: input.actor,
@@ -132,12 +143,11 @@ export class LinkWriterRepository {
     });
   }
 
-  private async activate(m: EntityManager, linkId: number, grant: LinkGrant): Promise<void> {
+  private async activate(m: EntityManager, linkId: number, grant: LinkGrant, issuedAt: Date): Promise<void> {
     await m.query(`UPDATE provider_links SET status = 'active', legacy_user_id = $2 WHERE id = $1`, [
       linkId,
       grant.identity.legacyUserId,
     ]);
-    const issuedAt = new Date();
     await this.tokens.saveTokens(
       m,
       linkId,

@@ -24,4 +24,24 @@ export class ProviderLinkRepository {
     });
     return link ?? undefined;
   }
+
+  /** Whether another patient holds this provider account (a link that was not revoked). */
+  async heldByAnother(providerType: string, externalUserId: string, ehrUserId: string): Promise<boolean> {
+    const count = await this.repo.count({
+      where: {
+        provider: { providerType },
+        externalUserId,
+        status: Not('revoked'),
+        user: { ehrUserId: Not(ehrUserId) },
+      },
+    });
+    return count > 0;
+  }
+
+  /** Whether any patient holds this provider account (a link that was not revoked). */
+  async isHeld(providerType: string, externalUserId: string): Promise<boolean> {
+    return this.repo.exists({
+      where: { provider: { providerType }, externalUserId, status: Not('revoked') },
+    });
+  }
 }

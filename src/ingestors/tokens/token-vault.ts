@@ -10,6 +10,11 @@ export interface SealedPair {
   readonly refreshTokenEnc: string;
 }
 
+interface PlainPair {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+}
+
 export class TokenStorageNotConfiguredError extends Error {
   override readonly name = 'TokenStorageNotConfiguredError';
 }
@@ -35,19 +40,32 @@ export class TokenVault {
     return this.need().currentKeyId;
   }
 
-  seal(linkId: number, tokens: { accessToken: string; refreshToken: string }): SealedPair {
-    const cipher = this.need();
-    const access = cipher.encrypt(tokens.accessToken, aad(linkId, 'access_token'));
-    const refresh = cipher.encrypt(tokens.refreshToken, aad(linkId, 'refresh_token'));
-    return { keyId: access.keyId, accessTokenEnc: access.value, refreshTokenEnc: refresh.value };
+  seal(linkId: number, tokens: PlainPair): SealedPair {
+    return this.sealAt('provider_links', linkId, tokens);
   }
 
   open(linkId: number, column: TokenColumn, value: string): string {
-    return this.need().decrypt(value, aad(linkId, column));
+    return this.need().decrypt(value, aad('provider_links', linkId, column));
+  }
+
+  /** Seals the grant of a pending (not yet confirmed) link, bound to that pending row. */
+  sealPending(pendingId: string, tokens: PlainPair): SealedPair {
+    return this.sealAt('pending_links', pendingId, tokens);
+  }
+
+  openPending(pendingId: string, column: TokenColumn, value: string): string {
+    return this.need().decrypt(value, aad('pending_links', pendingId, column));
   }
 
   isStale(keyId: string): boolean {
     return this.need().isStale(keyId);
+  }
+
+  private sealAt(table: SealedTable, id: number | string, tokens: PlainPair): SealedPair {
+    const cipher = this.need();
+    const access = cipher.encrypt(tokens.accessToken, aad(table, id, 'access_token'));
+    const refresh = cipher.encrypt(tokens.refreshToken, aad(table, id, 'refresh_token'));
+    return { keyId: access.keyId, accessTokenEnc: access.value, refreshTokenEnc: refresh.value };
   }
 
   private need(): TokenCipher {
@@ -58,4 +76,7 @@ export class TokenVault {
   }
 }
 
-const aad = (linkId: number, column: TokenColumn): string => `provider_links:${linkId}:${column}`;
+type SealedTable = 'provider_links' | 'pending_links';
+
+const aad = (table: SealedTable, id: number | string, column: TokenColumn): string =>
+  `${table}:${id}:${column}`;
