@@ -8,6 +8,7 @@ import {
 import { BaseModule } from './base/base.module.js';
 import { AuthModule } from './common/auth/auth.module.js';
 import { AcceptVersionMiddleware } from './common/http/accept-version.middleware.js';
+import { CorsMiddleware } from './common/http/cors.middleware.js';
 import { LoggingModule } from './common/logging/logging.module.js';
 import { QueueModule } from './common/queue/queue.module.js';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
@@ -52,6 +53,9 @@ export class AppModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(AcceptVersionMiddleware).forRoutes({ path: 'api/*path', method: RequestMethod.ALL });
+    // CORS first: a preflight carries no version and must be answered before anything can refuse it.
+    consumer
+      .apply(CorsMiddleware, AcceptVersionMiddleware)
+      .forRoutes({ path: 'api/*path', method: RequestMethod.ALL });
   }
 }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
+import { corsConfig, type CorsConfig } from './cors-config.js';
 import { EnvironmentVariables } from './env.schema.js';
 import { linkingConfig, type LinkingConfig } from './linking-config.js';
 import { syncConfig, type SyncConfig, type WebhookVerificationConfig } from './sync-config.js';
@@ -94,6 +95,8 @@ export class AppConfig {
   readonly publicBaseUrl!: string | undefined;
   readonly healthCheckTimeoutMs!: number;
   readonly rateLimits!: RateLimitConfig;
+  /** Undefined when CORS_ORIGINS is unset: no CORS headers at all. */
+  readonly cors!: CorsConfig | undefined;
   readonly fhir!: FhirConfig;
   readonly linking!: LinkingConfig;
   readonly sync!: SyncConfig;
@@ -136,6 +139,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const fhir = fhirConfig(vars, problems);
   const linking = linkingConfig(vars, problems);
   const { sync, webhooks } = syncConfig(vars, problems);
+  const cors = corsConfig(vars, problems);
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
@@ -175,6 +179,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       deviceSync: vars.RATE_LIMIT_DEVICE_SYNC,
       webhooks: vars.RATE_LIMIT_WEBHOOKS,
     },
+    cors,
     fhir,
     linking,
     sync,
