@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -53,6 +54,7 @@ describe('CORS in a real browser (Chromium)', () => {
   let allowedPage: string;
   let refusedPage: string;
   let url: string;
+  let linkUrl: string;
   let key: string;
   /** Method and Origin of every request the API received, to see what the browser actually sent. */
   const seen: string[] = [];
@@ -68,7 +70,15 @@ describe('CORS in a real browser (Chromium)', () => {
     allowedPage = `http://127.0.0.1:${a.port}`;
     refusedPage = `http://localhost:${b.port}`;
     const [app, chrome] = await Promise.all([
-      startApp({ ROLE: 'api', CORS_ORIGINS: allowedPage }),
+      startApp({
+        ROLE: 'api',
+        CORS_ORIGINS: allowedPage,
+        // Withings linking configured, so the page can start a link with a fetch.
+        WITHINGS_CLIENT_ID: 'withings-client-id',
+        WITHINGS_CLIENT_SECRET: 'withings-client-secret',
+        TOKEN_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+        LINK_STATE_SECRET: randomBytes(32).toString('hex'),
+      }),
       chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] }),
     ]);
     [t, browser] = [app, chrome];
@@ -81,6 +91,7 @@ describe('CORS in a real browser (Chromium)', () => {
     await createUser(app.dataSource, ehrUserId);
     ({ key } = await app.app.get(ApiKeyService).create({ name: 'cors-browser', role: 'service' }));
     url = `${apiBase}/api/base/sync/status/?ehr_user_id=${ehrUserId}`;
+    linkUrl = `${apiBase}/api/base/link/withings/?ehr_user_id=${ehrUserId}`;
   });
   afterAll(async () => {
     await browser?.close();
@@ -89,7 +100,7 @@ describe('CORS in a real browser (Chromium)', () => {
   });
 
   /** Opens `origin`'s page and runs the cross-origin fetch from its script; `seen` then holds what it sent. */
-  async function fetchFrom(origin: string): Promise<Outcome> {
+  async function fetchFrom(origin: string, target = url): Promise<Outcome> {
     if (browser === undefined) {
       throw new Error('Chromium was not started');
     }
@@ -116,7 +127,7 @@ describe('CORS in a real browser (Chromium)', () => {
             return { ok: false, error: String(e) };
           }
         },
-        { target: url, bearer: key },
+        { target, bearer: key },
       );
     } finally {
       await context.close();
@@ -148,5 +159,22 @@ describe('CORS in a real browser (Chromium)', () => {
     expect(await fetchFrom(refusedPage)).toEqual({ ok: false, error: expect.stringMatching(/^TypeError: /) });
     // The preflight was refused, so the request carrying the key never left the browser.
     expect(seen).toEqual([`OPTIONS ${refusedPage}`]);
+  });
+
+  it('should let a single-page app on the allowed origin start linking with a fetch (JSON, no redirect)', async ({
+    skip,
+  }) => {
+    requireChromium(skip);
+    const outcome = await fetchFrom(allowedPage, linkUrl);
+    expect(outcome).toMatchObject({
+      ok: true,
+      status: 200,
+      body: {
+        authorization_url: expect.stringMatching(
+          /^https:\/\/account\.withings\.com\/oauth2_user\/authorize2\?/,
+        ),
+        expires_at: expect.any(String),
+      },
+    });
   });
 });
