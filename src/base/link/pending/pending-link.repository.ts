@@ -48,6 +48,8 @@ export class PendingLinkRepository {
   ) {}
 
   async park(input: ParkInput): Promise<{ code: string; expiresAt: Date }> {
+    // Expired grants go with the next one parked, so abandoned consents never outlive their TTL by much.
+    await this.purgeExpired();
     const id = randomUUID();
     const code = randomBytes(32).toString('base64url');
     const sealed = this.vault.sealPending(id, input.grant.tokens);
