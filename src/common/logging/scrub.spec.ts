@@ -17,6 +17,7 @@ describe(scrubUrl.name, () => {
     'api_key',
     'refresh_token',
     'client_secret',
+    'confirmation_code',
   ])('should redact the value of %s', (name) => {
     const scrubbed = scrubUrl(`/callback?${name}=s3cr3t&provider=withings`);
     expect(scrubbed.startsWith('/callback?')).toBe(true);

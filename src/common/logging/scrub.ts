@@ -14,6 +14,7 @@ const SECRET_PARAMS = new Set([
   'api_key',
   'password',
   'code_verifier',
+  'confirmation_code',
 ]);
 
 /** Replaces the values of secret query parameters with [redacted]; leaves the rest of the URL as it is. */
