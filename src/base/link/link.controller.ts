@@ -11,8 +11,10 @@ import type { Request, Response } from 'express';
 import { CurrentPrincipal, Public } from '../../common/auth/auth.decorators.js';
 import type { Principal } from '../../common/auth/principal.js';
 import { ApiErrorResponses } from '../../common/errors/api-error.docs.js';
+import { publicBaseOf } from '../../common/http/public-url.js';
 import { requestIdOf } from '../../common/http/request-id.js';
 import { RateLimit } from '../../common/rate-limit/rate-limit.decorator.js';
+import { AppConfig } from '../../config/app-config.js';
 import { EhrUserQuery } from '../sync/dto/sync.dto.js';
 import { SupportedProviderPipe } from '../supported-provider.pipe.js';
 import { StartLinkQuery, UnlinkResultDto } from './dto/link-flow.dto.js';
@@ -20,8 +22,6 @@ import { LinkStatusDto } from './dto/link-status.dto.js';
 import { LinkFlowService } from './link-flow.service.js';
 import { LinkStatusService } from './link-status.service.js';
 import { UnlinkService } from './unlink.service.js';
-
-const originOf = (req: Request): string => `${req.protocol}://${req.get('host') ?? 'localhost'}`;
 
 @ApiTags('link')
 @ApiBearerAuth()
@@ -31,6 +31,7 @@ export class LinkController {
     private readonly links: LinkStatusService,
     private readonly flow: LinkFlowService,
     private readonly unlinks: UnlinkService,
+    private readonly config: AppConfig,
   ) {}
 
   @Get(':provider/status')
@@ -62,7 +63,7 @@ export class LinkController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const out = await this.flow.callback(provider, query, originOf(req), requestIdOf(req));
+    const out = await this.flow.callback(provider, query, publicBaseOf(req, this.config), requestIdOf(req));
     if ('redirect' in out) {
       res.redirect(302, out.redirect);
     } else {
@@ -83,7 +84,10 @@ export class LinkController {
     @Req() req: Request,
   ): Promise<{ url: string; statusCode: number }> {
     const input = { ehrUserId: q.ehr_user_id, successUrl: q.success_url, errorUrl: q.error_url };
-    return { url: await this.flow.start(principal, provider, input, originOf(req)), statusCode: 302 };
+    return {
+      url: await this.flow.start(principal, provider, input, publicBaseOf(req, this.config)),
+      statusCode: 302,
+    };
   }
 
   @Delete(':provider')
