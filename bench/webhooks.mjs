@@ -106,7 +106,8 @@ async function main() {
     // e.g. BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the service spends its time.
     const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const settings = `NODE_ENV=production ROLE=api HOST=127.0.0.1 MIGRATE_ON_START=false LOG_LEVEL=warn
-      RATE_LIMIT_WEBHOOKS=100000000 PORT=${servicePort} DATABASE_URL=${databaseUrl} REDIS_URL=${redisUrl}
+      RATE_LIMIT_WEBHOOKS=100000000 PORT=${servicePort} PUBLIC_BASE_URL=http://127.0.0.1:${servicePort}
+      DATABASE_URL=${databaseUrl} REDIS_URL=${redisUrl}
       REDIS_KEY_PREFIX=${prefix} WITHINGS_WEBHOOK_SECRET=${secret}`;
     const env = Object.fromEntries(
       settings.split(/\s+/).map((kv) => [kv.split('=')[0], kv.slice(kv.indexOf('=') + 1)]),

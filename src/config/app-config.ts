@@ -5,6 +5,7 @@ import { validateSync, type ValidationError } from 'class-validator';
 import { corsConfig, type CorsConfig } from './cors-config.js';
 import { EnvironmentVariables } from './env.schema.js';
 import { linkingConfig, type LinkingConfig } from './linking-config.js';
+import { securityConfig, type OidcConfig, type TrustProxy } from './security-config.js';
 import { syncConfig, type SyncConfig, type WebhookVerificationConfig } from './sync-config.js';
 
 export type Role = EnvironmentVariables['ROLE'];
@@ -13,14 +14,7 @@ export type LogLevel = EnvironmentVariables['LOG_LEVEL'];
 export type FhirWriteMode = EnvironmentVariables['FHIR_WRITE_MODE'];
 export type FhirSigningAlg = NonNullable<EnvironmentVariables['FHIR_SIGNING_ALG']>;
 
-export interface OidcConfig {
-  readonly issuer: string;
-  readonly audience: string | undefined;
-  readonly jwksUrl: string | undefined;
-  readonly userClaim: string;
-  readonly serviceScope: string;
-  readonly algorithms: readonly string[];
-}
+export type { OidcConfig, TrustProxy } from './security-config.js';
 
 export interface RateLimitConfig {
   readonly providerInfo: number;
@@ -91,7 +85,7 @@ export class AppConfig {
   readonly logLevel!: LogLevel;
   readonly shutdownTimeoutMs!: number;
   readonly swaggerEnabled!: boolean;
-  readonly trustProxy!: boolean;
+  readonly trustProxy!: TrustProxy;
   readonly publicBaseUrl!: string | undefined;
   readonly healthCheckTimeoutMs!: number;
   readonly rateLimits!: RateLimitConfig;
@@ -130,12 +124,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const errors = validateSync(vars, { skipMissingProperties: false, forbidUnknownValues: true });
   const problems = describe(errors);
 
-  if (vars.AUTH_MODE === 'none' && vars.NODE_ENV === 'production') {
-    problems.push('AUTH_MODE (none is refused when NODE_ENV=production)');
-  }
-  if ((vars.OIDC_AUDIENCE ?? vars.OIDC_JWKS_URL) !== undefined && vars.OIDC_ISSUER === undefined) {
-    problems.push('OIDC_ISSUER is missing (required when OIDC_AUDIENCE or OIDC_JWKS_URL is set)');
-  }
+  const { oidc, trustProxy, publicBaseUrl } = securityConfig(vars, problems);
   const fhir = fhirConfig(vars, problems);
   const linking = linkingConfig(vars, problems);
   const { sync, webhooks } = syncConfig(vars, problems);
@@ -154,24 +143,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: vars.REDIS_URL,
     redisKeyPrefix: vars.REDIS_KEY_PREFIX,
     authMode: vars.AUTH_MODE,
-    oidc:
-      vars.OIDC_ISSUER === undefined
-        ? undefined
-        : {
-            issuer: vars.OIDC_ISSUER,
-            audience: vars.OIDC_AUDIENCE,
-            jwksUrl: vars.OIDC_JWKS_URL,
-            userClaim: vars.OIDC_USER_CLAIM,
-            serviceScope: vars.OIDC_SERVICE_SCOPE,
-            algorithms: vars.OIDC_ALGORITHMS,
-          },
+    oidc,
     migrateOnStart: vars.MIGRATE_ON_START,
     createDatabaseIfMissing: vars.DATABASE_CREATE_IF_MISSING ?? vars.NODE_ENV !== 'production',
     logLevel: vars.LOG_LEVEL,
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
     swaggerEnabled: vars.SWAGGER_ENABLED ?? vars.NODE_ENV !== 'production',
-    trustProxy: vars.TRUST_PROXY,
-    publicBaseUrl: vars.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
+    trustProxy,
+    publicBaseUrl,
     healthCheckTimeoutMs: vars.HEALTH_CHECK_TIMEOUT_MS,
     rateLimits: {
       providerInfo: vars.RATE_LIMIT_PROVIDER_INFO,

@@ -72,9 +72,14 @@ export class EnvironmentVariables extends CorsEnvironmentVariables {
   @MinLength(1)
   OIDC_USER_CLAIM = 'sub';
 
+  /** Claim that marks service tokens; `scope` and `scp` are space-separated scope lists. */
+  @Matches(/^[A-Za-z0-9_.:-]{1,128}$/, { message: 'OIDC_SERVICE_CLAIM must be a claim name' })
+  OIDC_SERVICE_CLAIM = 'scope';
+
+  /** The OIDC_SERVICE_CLAIM value of service tokens; required with OIDC_ISSUER (checked in securityConfig). */
+  @IsOptional()
   @IsString()
-  @MinLength(1)
-  OIDC_SERVICE_SCOPE = 'ohe:service';
+  OIDC_SERVICE_SCOPE?: string;
 
   @Transform(toList)
   @IsIn(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'], {
@@ -104,9 +109,10 @@ export class EnvironmentVariables extends CorsEnvironmentVariables {
   @IsBoolean()
   SWAGGER_ENABLED?: boolean;
 
-  @Transform(toBool)
-  @IsBoolean()
-  TRUST_PROXY = false;
+  /** Express `trust proxy` minus `true`: parsed and checked by securityConfig. */
+  @IsOptional()
+  @IsString()
+  TRUST_PROXY?: string;
 
   @IsOptional()
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })

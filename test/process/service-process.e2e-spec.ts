@@ -8,6 +8,7 @@ function baseEnv(port: number): Record<string, string> {
     NODE_ENV: 'production',
     PORT: String(port),
     HOST: '127.0.0.1',
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     DATABASE_URL: inject('databaseUrl'),
     REDIS_URL: TEST_REDIS_URL,
     REDIS_KEY_PREFIX: uniqueRedisPrefix(),
@@ -65,7 +66,10 @@ describe('the built service as a process', () => {
   it.each([
     [{ DATABASE_URL: '' }, 'DATABASE_URL'],
     [{ PORT: 'eighty' }, 'PORT'],
-    [{ AUTH_MODE: 'none' }, 'AUTH_MODE'],
+    [{ AUTH_MODE: 'none', HOST: '0.0.0.0' }, 'AUTH_MODE'],
+    [{ PUBLIC_BASE_URL: '' }, 'PUBLIC_BASE_URL'],
+    [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
+    [{ OIDC_ISSUER: 'https://idp.example.org', OIDC_SERVICE_SCOPE: 'ohe:service' }, 'OIDC_AUDIENCE'],
   ])('should refuse to start with %o and print one line naming %s', async (override, name) => {
     proc = new ServiceProcess({ ...baseEnv(await freePort()), ...override });
     const exit = await proc.exited;

@@ -52,7 +52,7 @@ export class LinkFlowService {
     principal: Principal,
     provider: string,
     input: StartLinkInput,
-    origin: string,
+    publicBase: string,
   ): Promise<{ url: string; expiresAt: Date }> {
     this.ensureConfigured(provider);
     if (!canActFor(principal, input.ehrUserId)) {
@@ -88,7 +88,7 @@ export class LinkFlowService {
         done(new Error('not a callback'), false);
       },
     };
-    const outcome = await runStrategy(this.strategyFor(provider, store, origin), { query: {} }, {});
+    const outcome = await runStrategy(this.strategyFor(provider, store, publicBase), { query: {} }, {});
     if (outcome.kind !== 'redirect' || expiresAt === undefined) {
       this.logger.error({ outcome: outcome.kind }, 'authorize step did not redirect');
       throw new ApiError(HttpStatus.BAD_GATEWAY, 'link_start_failed', 'Could not start linking');
@@ -99,7 +99,7 @@ export class LinkFlowService {
   async callback(
     provider: string,
     query: Readonly<Record<string, string | undefined>>,
-    origin: string,
+    publicBase: string,
     requestId: string,
   ): Promise<CallbackResult> {
     this.ensureConfigured(provider);
@@ -126,7 +126,7 @@ export class LinkFlowService {
       },
     };
     const outcome = await runStrategy(
-      this.strategyFor(provider, store, origin),
+      this.strategyFor(provider, store, publicBase),
       { query: { code: query['code'], state: query['state'] } },
       {},
     );
@@ -202,8 +202,8 @@ export class LinkFlowService {
     throw new ApiError(status, code, message);
   }
 
-  private strategyFor(provider: string, store: PkceStateStore, origin: string) {
-    const base = this.config.publicBaseUrl ?? origin;
+  /** `base` is the service's public base URL (publicBaseOf), which the callback must be registered under. */
+  private strategyFor(provider: string, store: PkceStateStore, base: string) {
     return this.adapters.auth(provider).strategy(store, `${base}/api/base/link/${provider}/callback`);
   }
 

@@ -12,8 +12,10 @@ import { CurrentPrincipal, Public } from '../../common/auth/auth.decorators.js';
 import type { Principal } from '../../common/auth/principal.js';
 import { ApiErrorResponses } from '../../common/errors/api-error.docs.js';
 import { preferredType } from '../../common/http/content-negotiation.js';
+import { publicBaseOf } from '../../common/http/public-url.js';
 import { requestIdOf } from '../../common/http/request-id.js';
 import { RateLimit } from '../../common/rate-limit/rate-limit.decorator.js';
+import { AppConfig } from '../../config/app-config.js';
 import { EhrUserQuery } from '../sync/dto/sync.dto.js';
 import { SupportedProviderPipe } from '../supported-provider.pipe.js';
 import {
@@ -29,8 +31,6 @@ import { LinkFlowService } from './link-flow.service.js';
 import { LinkStatusService } from './link-status.service.js';
 import { UnlinkService } from './unlink.service.js';
 
-const originOf = (req: Request): string => `${req.protocol}://${req.get('host') ?? 'localhost'}`;
-
 @ApiTags('link')
 @ApiBearerAuth()
 @Controller('api/base/link')
@@ -40,6 +40,7 @@ export class LinkController {
     private readonly flow: LinkFlowService,
     private readonly unlinks: UnlinkService,
     private readonly confirmation: LinkConfirmationService,
+    private readonly config: AppConfig,
   ) {}
 
   @Get(':provider/status')
@@ -74,7 +75,7 @@ export class LinkController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const out = await this.flow.callback(provider, query, originOf(req), requestIdOf(req));
+    const out = await this.flow.callback(provider, query, publicBaseOf(req, this.config), requestIdOf(req));
     if ('redirect' in out) {
       res.redirect(302, out.redirect);
     } else {
@@ -101,7 +102,12 @@ export class LinkController {
     @Res() res: Response,
   ): Promise<void> {
     const input = { ehrUserId: q.ehr_user_id, successUrl: q.success_url, errorUrl: q.error_url };
-    const { url, expiresAt } = await this.flow.start(principal, provider, input, originOf(req));
+    const { url, expiresAt } = await this.flow.start(
+      principal,
+      provider,
+      input,
+      publicBaseOf(req, this.config),
+    );
     if (preferredType(req.headers.accept, ['text/html', 'application/json']) === 'application/json') {
       res.json({ authorization_url: url, expires_at: expiresAt.toISOString() } satisfies LinkStartDto);
     } else {

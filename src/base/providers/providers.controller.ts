@@ -26,7 +26,7 @@ export class ProvidersController {
   @ApiOkResponse({ type: ProviderPageDto })
   @ApiErrorResponses(400)
   list(@Query() query: PaginationQuery, @Req() req: Request): Promise<ProviderPageDto> {
-    return this.providers.list(query, publicUrlOf(req, this.config.publicBaseUrl));
+    return this.providers.list(query, publicUrlOf(req, this.config));
   }
 
   @Get('capabilities')

@@ -5,12 +5,26 @@ import type { Principal } from './principal.js';
 
 type KeySet = ReturnType<typeof createRemoteJWKSet>;
 
-function scopesOf(payload: JWTPayload): string[] {
-  const scope = payload['scope'] ?? payload['scp'];
-  if (typeof scope === 'string') {
-    return scope.split(' ');
+const SCOPE_CLAIMS = ['scope', 'scp'];
+
+/**
+ * Whether the token carries the service value in the configured claim, and only there: a value the issuer
+ * puts in some other claim (one users may influence, say) must not make a patient token a service token.
+ */
+export function isServiceToken(
+  payload: JWTPayload,
+  oidc: Pick<OidcConfig, 'serviceClaim' | 'serviceValue'>,
+): boolean {
+  const claim: unknown = payload[oidc.serviceClaim];
+  if (Array.isArray(claim)) {
+    return claim.includes(oidc.serviceValue);
   }
-  return Array.isArray(scope) ? scope.filter((s): s is string => typeof s === 'string') : [];
+  if (typeof claim !== 'string') {
+    return false;
+  }
+  return SCOPE_CLAIMS.includes(oidc.serviceClaim)
+    ? claim.split(/\s+/).includes(oidc.serviceValue)
+    : claim === oidc.serviceValue;
 }
 
 /**
@@ -37,7 +51,7 @@ export class JwtVerifierService {
     try {
       ({ payload } = await jwtVerify(token, await this.jwks(oidc), {
         issuer: oidc.issuer,
-        ...(oidc.audience === undefined ? {} : { audience: oidc.audience }),
+        audience: oidc.audience,
         algorithms: [...oidc.algorithms],
         clockTolerance: 30,
         requiredClaims: ['exp'],
@@ -49,7 +63,7 @@ export class JwtVerifierService {
       throw err;
     }
     const subject = typeof payload.sub === 'string' ? payload.sub : 'unknown';
-    if (scopesOf(payload).includes(oidc.serviceScope)) {
+    if (isServiceToken(payload, oidc)) {
       return { role: 'service', subject: `jwt:${subject}`, ehrUserId: undefined, via: 'jwt' };
     }
     const user = payload[oidc.userClaim];
