@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../../config/app-config.js';
 import { assignRequestId } from '../http/request-id.js';
-import { scrubUrl } from './scrub.js';
+import { loggedUrl } from './scrub.js';
 
 type Req = IncomingMessage & {
   id?: unknown;
@@ -14,7 +14,7 @@ type Req = IncomingMessage & {
 
 /**
  * JSON logs through pino. Credentials never reach a log line: auth and cookie headers are redacted, secret query
- * parameters are blanked, and bodies (which may hold health data) are never logged.
+ * parameters are blanked, secret routes are logged by their template, and bodies (which may hold health data) are never logged.
  */
 @Module({
   imports: [
@@ -44,7 +44,7 @@ type Req = IncomingMessage & {
             req: (req: Req & { method?: string; url?: string }) => ({
               id: req.id,
               method: req.method,
-              url: scrubUrl(req.originalUrl ?? req.url ?? ''),
+              url: loggedUrl({ url: req.url, originalUrl: req.originalUrl, routeTemplate: routeOf(req) }),
             }),
             res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
           },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scrubUrl } from './scrub.js';
+import { loggedUrl, scrubUrl } from './scrub.js';
 
 const REDACTED = '[redacted]';
 
@@ -70,4 +70,28 @@ describe(scrubUrl.name, () => {
       expect(scrubUrl(url)).toBe(url);
     },
   );
+});
+
+describe(loggedUrl.name, () => {
+  const SECRET = 'withings-hook-secret-0123456789';
+
+  it('should log a secret route as its template, never its path', () => {
+    const line = loggedUrl({
+      originalUrl: `/webhooks/withings/${SECRET}/?challenge=abc`,
+      routeTemplate: '/webhooks/withings/:token',
+    });
+    expect(line).toBe('/webhooks/withings/:token?challenge=%5Bredacted%5D');
+    expect(line).not.toContain(SECRET);
+  });
+
+  it('should keep the path of ordinary routes, with secret query parameters redacted', () => {
+    expect(
+      loggedUrl({ originalUrl: '/api/base/providers/3/?code=x', routeTemplate: '/api/base/providers/:id' }),
+    ).toBe('/api/base/providers/3/?code=%5Bredacted%5D');
+  });
+
+  it('should blank credential-shaped segments of a path that matched no route', () => {
+    const line = loggedUrl({ url: `/webhooks/withings/${SECRET}/extra/12`, routeTemplate: undefined });
+    expect(line).toBe('/webhooks/withings/[redacted]/extra/12');
+  });
 });

@@ -110,6 +110,11 @@ export class GoogleHealthSimulator {
     return sim;
   }
 
+  /** Every authorization code and token this simulator issued. */
+  issuedSecrets(): string[] {
+    return [...this.state.issued];
+  }
+
   get tokenCalls(): number {
     return this.tokenCallCount;
   }

@@ -60,6 +60,8 @@ export class GoogleState {
   private readonly codes = new Map<string, Code>();
   private readonly refreshTokens = new Map<string, RefreshToken>();
   private readonly accessTokens = new Map<string, AccessToken>();
+  /** Every code and token ever handed out, revoked or not: what must never show up in the service's logs. */
+  readonly issued = new Set<string>();
 
   constructor(
     private readonly clock: SimClock,
@@ -77,6 +79,7 @@ export class GoogleState {
     const firstConsent = !this.grants.has(input.healthUserId);
     this.grants.add(input.healthUserId);
     const code = `4/0A${this.ids.base64url('code', 68)}`;
+    this.issued.add(code);
     this.codes.set(code, {
       healthUserId: input.healthUserId,
       redirectUri: input.redirectUri,
@@ -112,6 +115,7 @@ export class GoogleState {
     const response = this.issueAccess(entry.healthUserId, entry.scope);
     if (entry.withRefreshToken) {
       const refreshToken = `1//0g${this.ids.base64url('refresh', 98)}`;
+      this.issued.add(refreshToken);
       this.refreshTokens.set(refreshToken, {
         healthUserId: entry.healthUserId,
         scope: entry.scope,
@@ -177,6 +181,7 @@ export class GoogleState {
 
   private issueAccess(healthUserId: string, scope: string): TokenResponse {
     const accessToken = `ya29.a0Af${this.ids.base64url('access', 200)}`;
+    this.issued.add(accessToken);
     this.accessTokens.set(accessToken, {
       healthUserId,
       scope,

@@ -51,6 +51,8 @@ export class WithingsState {
   private readonly codes = new Map<string, AuthCode>();
   private readonly accessTokens = new Map<string, AccessToken>();
   private readonly refreshTokens = new Map<string, RefreshToken>();
+  /** Every code and token ever handed out, revoked or not: what must never show up in the service's logs. */
+  readonly issued = new Set<string>();
 
   constructor(
     private readonly clock: SimClock,
@@ -60,6 +62,7 @@ export class WithingsState {
 
   issueCode(userid: number, redirectUri: string, scope: string): string {
     const code = this.ids.hex('code', 40);
+    this.issued.add(code);
     this.codes.set(code, { userid, redirectUri, scope, issuedAt: this.clock.now(), used: false });
     // A fresh consent re-links a user who had revoked access.
     this.revokedAt.delete(userid);
@@ -135,7 +138,9 @@ export class WithingsState {
     const now = this.clock.now();
     const accessToken = this.ids.hex('access', 40);
     const refreshToken = this.ids.hex('refresh', 40);
+    this.issued.add(accessToken);
     this.accessTokens.set(accessToken, { userid, scope, expiresAt: now + ACCESS_TOKEN_TTL_S * SECOND_MS });
+    this.issued.add(refreshToken);
     this.refreshTokens.set(refreshToken, { userid, scope, issuedAt: now, successors: [] });
     return {
       userid: this.useridAsString ? String(userid) : userid,

@@ -109,6 +109,11 @@ export class WithingsSimulator {
     return sim;
   }
 
+  /** Every authorization code and token this simulator issued. */
+  issuedSecrets(): string[] {
+    return [...this.state.issued];
+  }
+
   get tokenCalls(): number {
     return this.tokenCallCount;
   }
