@@ -4,6 +4,7 @@ import { Client, type FhirResource } from 'fhir-kit-client';
 import { AppConfig } from '../config/app-config.js';
 import { FhirAuth } from './auth/fhir-auth.js';
 import { FhirConfigurationError, httpStatusOf, toFhirError } from './fhir-errors.js';
+import { nextPageUrl } from './fhir-paging.js';
 
 /**
  * The FHIR server, as far as this service talks to it. Every failure leaves as a FhirError (retryable or
@@ -12,6 +13,7 @@ import { FhirConfigurationError, httpStatusOf, toFhirError } from './fhir-errors
 @Injectable()
 export class FhirClient {
   private readonly client: Client | undefined;
+  private readonly baseUrl: string | undefined;
   private readonly timeoutMs: number;
 
   constructor(
@@ -19,6 +21,7 @@ export class FhirClient {
     private readonly auth: FhirAuth,
   ) {
     const baseUrl = config.fhir.baseUrl;
+    this.baseUrl = baseUrl;
     // Without FHIR_BASE_URL the service still boots (API-only and local runs); publishing then fails clearly.
     this.client = baseUrl === undefined ? undefined : new Client({ baseUrl });
     this.timeoutMs = config.fhir.timeoutMs;
@@ -42,7 +45,8 @@ export class FhirClient {
   }
 
   /**
-   * Every match of a type-level search, following `next` links (servers page their results).
+   * Every match of a type-level search, following `next` links (servers page their results). A `next` link
+   * that leaves FHIR_BASE_URL ends the search with a FhirPermanentError, before it is requested.
    * @param resourceType - e.g. DeviceAssociation
    * @param params - search parameters, already in FHIR syntax
    */
@@ -51,40 +55,39 @@ export class FhirClient {
     params: Record<string, string>,
   ): Promise<Array<Record<string, unknown>>> {
     const client = this.client;
-    if (client === undefined) {
+    if (client === undefined || this.baseUrl === undefined) {
       throw new FhirConfigurationError(
         'FHIR_BASE_URL is not set: this deployment has no FHIR server to search',
       );
     }
+    const baseUrl = this.baseUrl;
     const options = async (): Promise<{ headers: Record<string, string>; signal: AbortSignal }> => ({
       headers: { ...(await this.auth.headers()) },
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     const found: Array<Record<string, unknown>> = [];
     try {
-      let page: FhirResource | undefined = await client.search({
+      let page: Partial<Bundle> | undefined = (await client.search({
         resourceType,
         searchParams: params,
         options: await options(),
-      });
+      })) as Partial<Bundle>;
       // A bounded walk: a server that keeps returning `next` forever must not hang a job.
       for (let pages = 0; page !== undefined && pages < 100; pages++) {
-        const entries = (page as Partial<Bundle>).entry ?? [];
         found.push(
-          ...entries.flatMap((e) =>
+          ...(page.entry ?? []).flatMap((e) =>
             e.resource === undefined ? [] : [e.resource as unknown as Record<string, unknown>],
           ),
         );
-        const links: NonNullable<Bundle['link']> = (page as Partial<Bundle>).link ?? [];
-        page = links.some((l) => l.relation === 'next')
-          ? await client.nextPage({
-              bundle: { ...page, link: links.map((l) => ({ relation: l.relation, url: l.url })) },
-              options: await options(),
-            })
-          : undefined;
+        const next = nextPageUrl(baseUrl, page);
+        // An absolute URL, which fhir-kit-client requests as it is (it would append a relative one to the base).
+        page =
+          next === undefined
+            ? undefined
+            : ((await client.request(next, { options: await options() })) as Partial<Bundle>);
       }
     } catch (err) {
-      throw toFhirError(err) ?? err;
+      throw toFhirError(err, 'FHIR search') ?? err;
     }
     return found;
   }

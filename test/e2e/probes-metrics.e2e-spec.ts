@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startApp, type TestApp } from '../support/app.js';
+import { freePort } from '../support/spawn-service.js';
+import { TEST_REDIS_URL } from '../support/test-env.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
+
+/** Probe bodies are public: no host, port or driver message may reach them (they go to the log instead). */
+function expectNoInternals(body: string, port: number): void {
+  expect(body).not.toContain('127.0.0.1');
+  expect(body).not.toContain(String(port));
+  expect(body).not.toMatch(/ECONN|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection|refused|closed/i);
+}
 
 describe('probes and metrics', () => {
   describe('with every dependency up', () => {
@@ -71,17 +80,23 @@ describe('probes and metrics', () => {
 
   describe('with Redis unreachable', () => {
     let t: TestApp;
+    let port: number;
 
     beforeAll(async () => {
-      // Nothing listens on port 1: every Redis call fails, as when Redis is down.
+      // A port that was just free: every Redis call is refused, as when Redis is down.
       // API role: a BullMQ worker's close() waits for a Redis that never comes (main.ts bounds that in production).
-      t = await startApp({ ROLE: 'api', REDIS_URL: 'redis://127.0.0.1:1', HEALTH_CHECK_TIMEOUT_MS: '500' });
+      port = await freePort();
+      t = await startApp({
+        ROLE: 'api',
+        REDIS_URL: `redis://127.0.0.1:${port}`,
+        HEALTH_CHECK_TIMEOUT_MS: '500',
+      });
     });
     afterAll(async () => {
       await t.close();
     });
 
-    it('should answer health 503 in the spec shape, naming redis and the queue', async () => {
+    it('should answer health 503 in the spec shape, naming redis and the queue with fixed texts', async () => {
       const started = Date.now();
       const res = await t.http().get('/api/metrics/health/').expect(503);
       expect(Date.now() - started).toBeLessThan(3000);
@@ -90,17 +105,44 @@ describe('probes and metrics', () => {
         timestamp: expect.any(Number),
         checks: {
           database: { status: 'healthy', response_time_ms: expect.any(Number) },
-          redis: { status: 'unhealthy', error: expect.any(String) },
-          queue: { status: 'unhealthy', error: expect.any(String) },
+          redis: { status: 'unhealthy', error: expect.stringMatching(/^(unavailable|timeout)$/) },
+          queue: { status: 'unhealthy', error: expect.stringMatching(/^(unavailable|timeout)$/) },
         },
         response_time_ms: expect.any(Number),
       });
+      expectNoInternals(res.text, port);
     });
 
     it('should be not ready while staying alive', async () => {
       const ready = await t.http().get('/api/metrics/ready/').expect(503);
       expect(ready.body).toEqual({ ready: false, checks: { database: true, redis: false } });
+      expectNoInternals(ready.text, port);
       await t.http().get('/api/metrics/live/').expect(200);
+    });
+  });
+
+  describe('with a Redis that stops answering', () => {
+    let t: TestApp;
+    let proxy: TcpProxy;
+
+    beforeAll(async () => {
+      const redis = await TcpProxy.inFrontOf(TEST_REDIS_URL, 6379);
+      proxy = redis.proxy;
+      t = await startApp({ ROLE: 'api', REDIS_URL: redis.url, HEALTH_CHECK_TIMEOUT_MS: '300' });
+    });
+    afterAll(async () => {
+      await t.close();
+      await proxy.stop();
+    });
+
+    it('should report the redis check as a timeout, then recover', async () => {
+      await t.http().get('/api/metrics/health/').expect(200);
+      proxy.stall();
+      const res = await t.http().get('/api/metrics/health/').expect(503);
+      expect(res.body.checks.redis).toEqual({ status: 'unhealthy', error: 'timeout' });
+      expect(res.body.checks.queue).toEqual({ status: 'unhealthy', error: 'timeout' });
+      expectNoInternals(res.text, proxy.port);
+      proxy.restore();
     });
   });
 
@@ -109,10 +151,9 @@ describe('probes and metrics', () => {
     let proxy: TcpProxy;
 
     beforeAll(async () => {
-      const db = new URL(inject('databaseUrl'));
-      proxy = await new TcpProxy(db.hostname, Number(db.port || 5432)).start();
-      db.host = `127.0.0.1:${proxy.port}`;
-      t = await startApp({ DATABASE_URL: db.toString(), HEALTH_CHECK_TIMEOUT_MS: '500' });
+      const db = await TcpProxy.inFrontOf(inject('databaseUrl'), 5432);
+      proxy = db.proxy;
+      t = await startApp({ DATABASE_URL: db.url, HEALTH_CHECK_TIMEOUT_MS: '500' });
     });
     afterAll(async () => {
       await t.close();
@@ -123,7 +164,11 @@ describe('probes and metrics', () => {
       await t.http().get('/api/metrics/ready/').expect(200);
       proxy.cut();
       const res = await t.http().get('/api/metrics/health/').expect(503);
-      expect(res.body.checks.database).toEqual({ status: 'unhealthy', error: expect.any(String) });
+      expect(res.body.checks.database).toEqual({
+        status: 'unhealthy',
+        error: expect.stringMatching(/^(unavailable|timeout)$/),
+      });
+      expectNoInternals(res.text, proxy.port);
       expect(res.body.checks.redis.status).toBe('healthy');
       const ready = await t.http().get('/api/metrics/ready/').expect(503);
       expect(ready.body).toEqual({ ready: false, checks: { database: false, redis: true } });

@@ -105,10 +105,9 @@ describe('queue size gauge with Redis gone', () => {
   let proxy: TcpProxy;
 
   beforeAll(async () => {
-    const redis = new URL(TEST_REDIS_URL);
-    proxy = await new TcpProxy(redis.hostname, Number(redis.port || 6379)).start();
-    redis.host = `127.0.0.1:${proxy.port}`;
-    t = await startApp({ ROLE: 'api', REDIS_URL: redis.toString() });
+    const redis = await TcpProxy.inFrontOf(TEST_REDIS_URL, 6379);
+    proxy = redis.proxy;
+    t = await startApp({ ROLE: 'api', REDIS_URL: redis.url });
   });
   afterAll(async () => {
     proxy.restore();

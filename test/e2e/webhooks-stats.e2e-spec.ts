@@ -135,16 +135,17 @@ describe('webhook health and metrics', () => {
       await t.close();
     });
 
-    it('should answer health 503 naming redis', async () => {
+    it('should answer health 503 naming redis and the queue, with fixed texts only', async () => {
       const res = await t.http().get('/webhooks/health/').expect(503);
       expect(res.body).toEqual({
         status: 'unhealthy',
         timestamp: expect.stringMatching(ISO),
         services: { database: 'healthy', redis: 'unhealthy', task_queue: 'unhealthy' },
         version: SERVICE_VERSION,
-        error: expect.stringContaining('redis'),
+        error: expect.stringMatching(
+          /^Unhealthy services: redis \((unavailable|timeout)\), task_queue \((unavailable|timeout)\)$/,
+        ),
       });
-      expect(res.body.error).toContain('task_queue');
     });
 
     it('should still answer webhook posts, the statistics being dropped', async () => {

@@ -3,19 +3,32 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A loopback TCP proxy the tests can cut: `cut()` drops every open connection and refuses new ones, as a
- * crashed or partitioned server would; `restore()` accepts again. Used to take Postgres or Redis "down" for one
- * app without touching the shared servers.
+ * crashed or partitioned server would; `stall()` keeps connections open but lets nothing through, as a hung
+ * server would; `restore()` undoes both. Used to take Postgres or Redis "down" for one app without touching the
+ * shared servers.
  */
 export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private refusing = false;
+  private stalled = false;
   port = 0;
 
   constructor(
     private readonly targetHost: string,
     private readonly targetPort: number,
   ) {}
+
+  /**
+   * A started proxy in front of the server a connection URL names, and the same URL pointing at the proxy.
+   * @param defaultPort - the scheme's port, for URLs that leave it out (5432 for Postgres, 6379 for Redis)
+   */
+  static async inFrontOf(url: string, defaultPort: number): Promise<{ proxy: TcpProxy; url: string }> {
+    const target = new URL(url);
+    const proxy = await new TcpProxy(target.hostname, Number(target.port || defaultPort)).start();
+    target.host = `127.0.0.1:${proxy.port}`;
+    return { proxy, url: target.toString() };
+  }
 
   async start(): Promise<this> {
     this.server = createServer((client) => {
@@ -33,7 +46,11 @@ export class TcpProxy {
           upstream.destroy();
         });
       }
-      client.pipe(upstream).pipe(client);
+      // Forwarded by hand rather than piped, so stall() can swallow bytes without closing anything.
+      client.on('data', (chunk: Buffer) => this.stalled || upstream.write(chunk));
+      upstream.on('data', (chunk: Buffer) => this.stalled || client.write(chunk));
+      client.on('end', () => upstream.end());
+      upstream.on('end', () => client.end());
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     this.port = (this.server.address() as AddressInfo).port;
@@ -47,8 +64,13 @@ export class TcpProxy {
     }
   }
 
+  stall(): void {
+    this.stalled = true;
+  }
+
   restore(): void {
     this.refusing = false;
+    this.stalled = false;
   }
 
   async stop(): Promise<void> {

@@ -6,6 +6,7 @@ import { LinkLock, type LinkLease } from '../../ingestors/sync/link-lock.js';
 import { describe } from '../../ingestors/sync/sync.service.js';
 import { PatientAccessService } from '../patient-access.service.js';
 import { ProviderLinkRepository } from '../repositories/provider-link.repository.js';
+import { deviceSyncErrorCode } from './device-sync-errors.js';
 import type { DeviceSyncResultDto } from './dto/device-sync.dto.js';
 
 /** How long the request waits for a sync of the same link that is running in a worker. */
@@ -15,7 +16,8 @@ const LOCK_POLL_MS = 250;
 /**
  * POST /api/base/sync/trigger_device_sync/: a real device sync, run inline so the answer carries real counts (the
  * original answered from a mock). Takes the link's lock like the workers, so it never publishes concurrently with
- * a data sync of the same link. Provider or FHIR failures answer the spec's body with success false.
+ * a data sync of the same link. Provider or FHIR failures answer the spec's body with success false and a code
+ * from DEVICE_SYNC_ERRORS.
  */
 @Injectable()
 export class DeviceSyncTriggerService {
@@ -55,14 +57,16 @@ export class DeviceSyncTriggerService {
         errors: [],
       };
     } catch (err) {
-      this.logger.warn({ linkId: link.id, error: describe(err) }, 'device sync failed');
+      const code = deviceSyncErrorCode(err);
+      // The message names hosts, ports and URLs: it goes to the log (with the request id), the caller gets the code.
+      this.logger.warn({ linkId: link.id, provider, code, error: describe(err) }, 'device sync failed');
       return {
         message: 'Device sync failed',
         ...base,
         devices_processed: 0,
         associations_created: 0,
         success: false,
-        errors: [describe(err)],
+        errors: [code],
       };
     } finally {
       await lease.release();

@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { TypeOrmHealthIndicator, type HealthIndicatorResult } from '@nestjs/terminus';
 import { AppConfig } from '../../config/app-config.js';
-import type { ComponentHealthDto, HealthDto, ReadinessDto } from './dto/health.dto.js';
+import type { ComponentHealthDto, HealthDto, ProbeError, ReadinessDto } from './dto/health.dto.js';
 import { QueueHealthIndicator } from './queue.health.js';
 import { RedisHealthIndicator } from './redis.health.js';
 
@@ -11,12 +11,22 @@ function round1(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
 
+/** What Terminus reports when withTimeout() cut a check short; every other failure is the dependency's own. */
+const TERMINUS_TIMEOUT = /^timeout of \d+ms exceeded$/;
+
+/** A probe body is public, so it names the kind of failure only; driver messages carry hosts and ports. */
+function probeError(message: string): ProbeError {
+  return TERMINUS_TIMEOUT.test(message) ? 'timeout' : 'unavailable';
+}
+
 /**
  * Runs the Terminus indicators concurrently, each under HEALTH_CHECK_TIMEOUT_MS, and reports them in the
  * spec's shape with the time each took.
  */
 @Injectable()
 export class HealthService {
+  private readonly logger = new Logger('Health');
+
   constructor(
     private readonly config: AppConfig,
     private readonly db: TypeOrmHealthIndicator,
@@ -64,7 +74,10 @@ export class HealthService {
     const elapsed = round1(performance.now() - started);
     const { status, message, queues } = result[check] ?? { status: 'down' };
     if (status === 'down') {
-      return { status: 'unhealthy', error: typeof message === 'string' ? message : 'unavailable' };
+      const detail = typeof message === 'string' ? message : 'no message';
+      // The detail goes to the log (with the request id), where operators can see which host failed how.
+      this.logger.warn({ check, error: detail }, `Health check ${check} failed`);
+      return { status: 'unhealthy', error: probeError(detail) };
     }
     return {
       status: 'healthy',

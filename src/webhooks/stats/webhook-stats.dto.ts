@@ -27,8 +27,10 @@ export class WebhookHealthDto {
   version!: string;
 
   @ApiPropertyOptional({
-    example: 'Unhealthy services: redis (Connection refused), task_queue (timeout)',
-    description: 'Only when unhealthy: the failing services',
+    example: 'Unhealthy services: redis (unavailable), task_queue (timeout)',
+    description:
+      'Only when unhealthy: the failing services, each with `timeout` or `unavailable` as in ' +
+      '/api/metrics/health/ (details in the service log)',
   })
   error?: string;
 }

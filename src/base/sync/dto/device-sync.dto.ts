@@ -1,6 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
 import { EhrUserIdField } from '../../../common/domain/ehr-user-id.js';
+import {
+  DEVICE_SYNC_ERROR_CODES,
+  DEVICE_SYNC_ERRORS,
+  type DeviceSyncErrorCode,
+} from '../device-sync-errors.js';
 
 export class TriggerDeviceSyncDto {
   @EhrUserIdField()
@@ -13,7 +18,10 @@ export class TriggerDeviceSyncDto {
 }
 
 export class DeviceSyncResultDto {
-  @ApiProperty({ example: 'Device sync completed' })
+  @ApiProperty({
+    example: 'Device sync completed',
+    description: '`Device sync completed` or `Device sync failed`',
+  })
   message!: string;
 
   @ApiProperty({ example: 'device-sync-20261122-103000' })
@@ -37,6 +45,15 @@ export class DeviceSyncResultDto {
   @ApiProperty({ example: true })
   success!: boolean;
 
-  @ApiProperty({ type: [String], example: [] })
-  errors!: string[];
+  @ApiProperty({
+    enum: DEVICE_SYNC_ERROR_CODES,
+    isArray: true,
+    example: [],
+    description:
+      'Empty on success; otherwise one fixed code (details are in the service log under the request id):\n' +
+      Object.entries(DEVICE_SYNC_ERRORS)
+        .map(([code, meaning]) => `- \`${code}\`: ${meaning}`)
+        .join('\n'),
+  })
+  errors!: DeviceSyncErrorCode[];
 }

@@ -1,5 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
+/**
+ * Why a check failed, as probes report it: `timeout` when the dependency did not answer within
+ * HEALTH_CHECK_TIMEOUT_MS, `unavailable` for every other failure. The driver's message (hosts, ports) is logged,
+ * never returned.
+ */
+export const PROBE_ERRORS = ['unavailable', 'timeout'] as const;
+export type ProbeError = (typeof PROBE_ERRORS)[number];
+
 export class ComponentHealthDto {
   @ApiProperty({ enum: ['healthy', 'unhealthy'], example: 'healthy' })
   status!: 'healthy' | 'unhealthy';
@@ -7,8 +15,14 @@ export class ComponentHealthDto {
   @ApiPropertyOptional({ example: 2.5 })
   response_time_ms?: number;
 
-  @ApiPropertyOptional({ example: 'Connection refused' })
-  error?: string;
+  @ApiPropertyOptional({
+    enum: PROBE_ERRORS,
+    example: 'unavailable',
+    description:
+      'Only when unhealthy. `timeout`: no answer within HEALTH_CHECK_TIMEOUT_MS; `unavailable`: any other ' +
+      'failure. Details are in the service log, under the request id.',
+  })
+  error?: ProbeError;
 
   @ApiPropertyOptional({
     description: 'Job counts per queue (queue check only)',

@@ -1,0 +1,66 @@
+import { CircuitOpenError } from '../../common/resilience/circuit-breaker.js';
+import {
+  InvalidGrantError,
+  InvalidTokenError,
+  ProviderCallError,
+} from '../../ingestors/auth/provider-auth.js';
+import { ProviderRateLimitedError } from '../../ingestors/resilience/provider-gate.js';
+import { LinkNotUsableError } from '../../ingestors/tokens/token.service.js';
+import {
+  FhirConfigurationError,
+  FhirPermanentError,
+  FhirRetryableError,
+} from '../../publishers/fhir-errors.js';
+
+/**
+ * What a failed device sync answers in `errors`, with what the caller can do about it. Error messages stay in the
+ * log: they name provider and FHIR hosts, ports and URLs, which API clients have no business seeing.
+ */
+export const DEVICE_SYNC_ERRORS = {
+  provider_unavailable:
+    'The provider did not answer, answered with a server error, or is paused after repeated failures; retry later',
+  provider_rate_limited: "The provider's rate limit (or this service's quota for it) is spent; retry later",
+  provider_rejected: 'The provider refused the request; retrying will not help',
+  link_needs_reauth: 'The patient revoked or lost the grant; the patient must link the account again',
+  fhir_unavailable:
+    'The FHIR server did not answer, answered with a server error, or is paused after repeated failures; retry later',
+  fhir_rate_limited: "The FHIR server's rate limit is spent; retry later",
+  fhir_rejected: 'The FHIR server refused the devices; retrying will not help',
+  fhir_not_configured: 'This deployment has no usable FHIR target',
+  internal_error: 'Anything else; the service log has the details under the request id',
+} as const;
+
+export type DeviceSyncErrorCode = keyof typeof DEVICE_SYNC_ERRORS;
+
+export const DEVICE_SYNC_ERROR_CODES = Object.keys(DEVICE_SYNC_ERRORS) as DeviceSyncErrorCode[];
+
+/** The code for what DeviceSyncService.run threw; decided by the error's class, never by its message. */
+export function deviceSyncErrorCode(err: unknown): DeviceSyncErrorCode {
+  // Before ProviderCallError: a rate-limit error is a (retryable) ProviderCallError too.
+  if (err instanceof ProviderRateLimitedError) {
+    return 'provider_rate_limited';
+  }
+  if (err instanceof InvalidGrantError || err instanceof LinkNotUsableError) {
+    return 'link_needs_reauth';
+  }
+  if (err instanceof InvalidTokenError) {
+    return 'provider_rejected';
+  }
+  if (err instanceof ProviderCallError) {
+    return err.retryable ? 'provider_unavailable' : 'provider_rejected';
+  }
+  // The FHIR publisher turns its own open breaker into a FhirRetryableError; a bare one is a provider's.
+  if (err instanceof CircuitOpenError) {
+    return err.breaker.startsWith('provider:') ? 'provider_unavailable' : 'internal_error';
+  }
+  if (err instanceof FhirRetryableError) {
+    return err.reason === 'rate-limited' ? 'fhir_rate_limited' : 'fhir_unavailable';
+  }
+  if (err instanceof FhirPermanentError) {
+    return 'fhir_rejected';
+  }
+  if (err instanceof FhirConfigurationError) {
+    return 'fhir_not_configured';
+  }
+  return 'internal_error';
+}
