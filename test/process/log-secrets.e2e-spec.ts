@@ -166,7 +166,7 @@ describe('secrets in the service log', { timeout: 120_000 }, () => {
       (await sender.post(googleHook, [sender.envelope(healthUserId, 'weight', at, at)], { tamper: true }))
         .status,
     ).toBe(401);
-    await until('the refreshed Withings sync', async () => withings.tokenCalls >= 2);
+    await until('the refreshed Withings sync', () => Promise.resolve(withings.tokenCalls >= 2));
 
     const unlinked = await fetch(`${base}/api/base/link/fitbit/?ehr_user_id=${gPatient}`, {
       method: 'DELETE',
