@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyService } from '../../src/common/auth/api-key.service.js';
+import { SYNC_ERRORS } from '../../src/ingestors/sync/sync-errors.js';
 import { startApp, type TestApp } from '../support/app.js';
 import { createLink, createSyncState, createUser, newEhrUserId } from '../support/fixtures.js';
 
@@ -107,7 +108,7 @@ describe('sync status and link status API', () => {
         dataType: 'sleep',
         status: 'failed',
         lastAttemptAt: failure,
-        lastError: 'Provider API unavailable',
+        lastError: 'provider_unavailable',
       });
 
       const res = await t
@@ -120,7 +121,11 @@ describe('sync status and link status API', () => {
         last_sync: success.toISOString(),
         records_synced: 2,
         errors: [
-          { data_type: 'sleep', message: 'Provider API unavailable', occurred_at: failure.toISOString() },
+          {
+            data_type: 'sleep',
+            message: SYNC_ERRORS.provider_unavailable,
+            occurred_at: failure.toISOString(),
+          },
         ],
       });
       expect(res.body.providers.withings.status).toBe('no_recent_sync');

@@ -6,7 +6,7 @@ import { LinkLock, type LinkLease } from '../../ingestors/sync/link-lock.js';
 import { describe } from '../../ingestors/sync/sync.service.js';
 import { PatientAccessService } from '../patient-access.service.js';
 import { ProviderLinkRepository } from '../repositories/provider-link.repository.js';
-import { deviceSyncErrorCode } from './device-sync-errors.js';
+import { syncErrorCode } from '../../ingestors/sync/sync-errors.js';
 import type { DeviceSyncResultDto } from './dto/device-sync.dto.js';
 
 /** How long the request waits for a sync of the same link that is running in a worker. */
@@ -17,7 +17,7 @@ const LOCK_POLL_MS = 250;
  * POST /api/base/sync/trigger_device_sync/: a real device sync, run inline so the answer carries real counts (the
  * original answered from a mock). Takes the link's lock like the workers, so it never publishes concurrently with
  * a data sync of the same link. Provider or FHIR failures answer the spec's body with success false and a code
- * from DEVICE_SYNC_ERRORS.
+ * from SYNC_ERRORS.
  */
 @Injectable()
 export class DeviceSyncTriggerService {
@@ -57,7 +57,7 @@ export class DeviceSyncTriggerService {
         errors: [],
       };
     } catch (err) {
-      const code = deviceSyncErrorCode(err);
+      const code = syncErrorCode(err);
       // The message names hosts, ports and URLs: it goes to the log (with the request id), the caller gets the code.
       this.logger.warn({ linkId: link.id, provider, code, error: describe(err) }, 'device sync failed');
       return {

@@ -1,3 +1,4 @@
+import { SYNC_ERRORS } from '../../ingestors/sync/sync-errors.js';
 import { describe, expect, it } from 'vitest';
 import { SyncState } from '../entities/sync-state.entity.js';
 import { summarize } from './sync-status.service.js';
@@ -46,7 +47,7 @@ describe(summarize.name, () => {
   it('should report failed and list each failed data type', () => {
     const summary = summarize([
       state({ dataType: 'steps', lastAttemptAt: T1, lastSuccessAt: T1, recordsSynced: 7 }),
-      state({ dataType: 'ecg', status: 'failed', lastAttemptAt: T2, lastError: 'Provider API unavailable' }),
+      state({ dataType: 'ecg', status: 'failed', lastAttemptAt: T2, lastError: 'provider_unavailable' }),
       state({ dataType: 'sleep', status: 'failed', lastAttemptAt: null, lastError: null }),
     ]);
     expect(summary).toEqual({
@@ -54,7 +55,7 @@ describe(summarize.name, () => {
       last_sync: T1.toISOString(),
       records_synced: 7,
       errors: [
-        { data_type: 'ecg', message: 'Provider API unavailable', occurred_at: T2.toISOString() },
+        { data_type: 'ecg', message: SYNC_ERRORS.provider_unavailable, occurred_at: T2.toISOString() },
         { data_type: 'sleep', message: 'Sync failed', occurred_at: null },
       ],
     });

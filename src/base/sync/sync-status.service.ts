@@ -7,6 +7,7 @@ import { PatientAccessService } from '../patient-access.service.js';
 import { toProviderDto } from '../providers/dto/provider.dto.js';
 import { ProviderLinkRepository } from '../repositories/provider-link.repository.js';
 import { SyncStateRepository } from '../repositories/sync-state.repository.js';
+import { syncErrorText } from '../../ingestors/sync/sync-errors.js';
 import type {
   AllProvidersSyncStatusDto,
   ConnectedProvidersDto,
@@ -50,7 +51,7 @@ export function summarize(states: readonly SyncState[]): ProviderSyncSummaryDto 
     records_synced: lastSuccess === null ? null : states.reduce((sum, s) => sum + s.recordsSynced, 0),
     errors: failed.map((s) => ({
       data_type: s.dataType,
-      message: s.lastError ?? 'Sync failed',
+      message: syncErrorText(s.lastError),
       occurred_at: s.lastAttemptAt?.toISOString() ?? null,
     })),
   };

@@ -9,6 +9,7 @@ import { SyncLinkRepository } from '../sync/sync-link.repository.js';
 import { describe, SyncService, type SyncReport } from '../sync/sync.service.js';
 import { delayJob, isLinkUnusable, settleFailure } from './job-failure.js';
 import { STALLED_JOBS, throttledWorkerErrorLog } from './worker-errors.js';
+import { syncErrorCode } from '../sync/sync-errors.js';
 
 type UserSyncJob = Job<JobDataByQueue[QueueName.UserSync]>;
 
@@ -63,9 +64,10 @@ export class UserSyncProcessor extends WorkerHost implements OnApplicationBootst
       return report;
     } catch (err) {
       if (isLinkUnusable(err)) {
-        await this.links.markFailed(job.data.linkId, job.data.dataTypes ?? [], describe(err));
-        this.logger.log({ linkId: job.data.linkId }, 'link not usable: sync skipped');
-        return { ...emptyReport(job.data.linkId), reason: describe(err) };
+        const code = syncErrorCode(err);
+        await this.links.markFailed(job.data.linkId, job.data.dataTypes ?? [], code);
+        this.logger.log({ linkId: job.data.linkId, error: describe(err) }, 'link not usable: sync skipped');
+        return { ...emptyReport(job.data.linkId), reason: code };
       }
       return await settleFailure(job, token, err);
     } finally {

@@ -13,6 +13,7 @@ import { TokenService } from '../tokens/token.service.js';
 import { SyncLinkRepository, type SyncLink } from './sync-link.repository.js';
 import { SYNC_METRIC } from './sync-metrics.js';
 import { chunkWindow, planSync, splitDeferred, type PlannedFetch } from './sync-plan.js';
+import { syncErrorCode } from './sync-errors.js';
 
 export type UserSyncJob = JobDataByQueue[QueueName.UserSync];
 
@@ -97,7 +98,8 @@ export class SyncService {
       await this.links.finishRouted(finished);
       return resyncAt === undefined ? report : { ...report, resyncAt };
     } catch (err) {
-      await this.links.markFailed(link.id, planned, describe(err));
+      // The client-facing status gets a code; the detail (hosts, URLs) goes to the log with the job's failure.
+      await this.links.markFailed(link.id, planned, syncErrorCode(err));
       for (const type of planned) {
         this.operations.inc({ provider: link.provider, operation_type: `${type}_fetch`, status: 'error' });
       }

@@ -1,11 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
 import { EhrUserIdField } from '../../../common/domain/ehr-user-id.js';
-import {
-  DEVICE_SYNC_ERROR_CODES,
-  DEVICE_SYNC_ERRORS,
-  type DeviceSyncErrorCode,
-} from '../device-sync-errors.js';
+import { SYNC_ERROR_CODES, SYNC_ERRORS, type SyncErrorCode } from '../../../ingestors/sync/sync-errors.js';
 
 export class TriggerDeviceSyncDto {
   @EhrUserIdField()
@@ -46,14 +42,14 @@ export class DeviceSyncResultDto {
   success!: boolean;
 
   @ApiProperty({
-    enum: DEVICE_SYNC_ERROR_CODES,
+    enum: SYNC_ERROR_CODES,
     isArray: true,
     example: [],
     description:
       'Empty on success; otherwise one fixed code (details are in the service log under the request id):\n' +
-      Object.entries(DEVICE_SYNC_ERRORS)
+      Object.entries(SYNC_ERRORS)
         .map(([code, meaning]) => `- \`${code}\`: ${meaning}`)
         .join('\n'),
   })
-  errors!: DeviceSyncErrorCode[];
+  errors!: SyncErrorCode[];
 }

@@ -1,11 +1,7 @@
 import { CircuitOpenError } from '../../common/resilience/circuit-breaker.js';
-import {
-  InvalidGrantError,
-  InvalidTokenError,
-  ProviderCallError,
-} from '../../ingestors/auth/provider-auth.js';
-import { ProviderRateLimitedError } from '../../ingestors/resilience/provider-gate.js';
-import { LinkNotUsableError } from '../../ingestors/tokens/token.service.js';
+import { InvalidGrantError, InvalidTokenError, ProviderCallError } from '../auth/provider-auth.js';
+import { ProviderRateLimitedError } from '../resilience/provider-gate.js';
+import { LinkNotUsableError } from '../tokens/token.service.js';
 import {
   FhirConfigurationError,
   FhirPermanentError,
@@ -13,10 +9,11 @@ import {
 } from '../../publishers/fhir-errors.js';
 
 /**
- * What a failed device sync answers in `errors`, with what the caller can do about it. Error messages stay in the
- * log: they name provider and FHIR hosts, ports and URLs, which API clients have no business seeing.
+ * What a failed sync reports to API clients (device sync `errors`, sync status messages, sync_states.last_error),
+ * with what the caller can do about it. Error messages stay in the log: they name provider and FHIR hosts, ports
+ * and URLs, which API clients have no business seeing.
  */
-export const DEVICE_SYNC_ERRORS = {
+export const SYNC_ERRORS = {
   provider_unavailable:
     'The provider did not answer, answered with a server error, or is paused after repeated failures; retry later',
   provider_rate_limited: "The provider's rate limit (or this service's quota for it) is spent; retry later",
@@ -25,17 +22,22 @@ export const DEVICE_SYNC_ERRORS = {
   fhir_unavailable:
     'The FHIR server did not answer, answered with a server error, or is paused after repeated failures; retry later',
   fhir_rate_limited: "The FHIR server's rate limit is spent; retry later",
-  fhir_rejected: 'The FHIR server refused the devices; retrying will not help',
+  fhir_rejected: 'The FHIR server refused the resources; retrying will not help',
   fhir_not_configured: 'This deployment has no usable FHIR target',
   internal_error: 'Anything else; the service log has the details under the request id',
 } as const;
 
-export type DeviceSyncErrorCode = keyof typeof DEVICE_SYNC_ERRORS;
+export type SyncErrorCode = keyof typeof SYNC_ERRORS;
 
-export const DEVICE_SYNC_ERROR_CODES = Object.keys(DEVICE_SYNC_ERRORS) as DeviceSyncErrorCode[];
+export const SYNC_ERROR_CODES = Object.keys(SYNC_ERRORS) as SyncErrorCode[];
 
-/** The code for what DeviceSyncService.run threw; decided by the error's class, never by its message. */
-export function deviceSyncErrorCode(err: unknown): DeviceSyncErrorCode {
+/** The text a stored code stands for; anything else (rows written before codes were stored) is not shown. */
+export function syncErrorText(stored: string | null): string {
+  return stored !== null && stored in SYNC_ERRORS ? SYNC_ERRORS[stored as SyncErrorCode] : 'Sync failed';
+}
+
+/** The code for what a sync threw; decided by the error's class, never by its message. */
+export function syncErrorCode(err: unknown): SyncErrorCode {
   // Before ProviderCallError: a rate-limit error is a (retryable) ProviderCallError too.
   if (err instanceof ProviderRateLimitedError) {
     return 'provider_rate_limited';

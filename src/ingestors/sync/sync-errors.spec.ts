@@ -1,22 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { CircuitOpenError } from '../../common/resilience/circuit-breaker.js';
-import {
-  InvalidGrantError,
-  InvalidTokenError,
-  ProviderCallError,
-} from '../../ingestors/auth/provider-auth.js';
-import { ProviderRateLimitedError } from '../../ingestors/resilience/provider-gate.js';
-import { LinkNotUsableError } from '../../ingestors/tokens/token.service.js';
+import { InvalidGrantError, InvalidTokenError, ProviderCallError } from '../auth/provider-auth.js';
+import { ProviderRateLimitedError } from '../resilience/provider-gate.js';
+import { LinkNotUsableError } from '../tokens/token.service.js';
 import {
   FhirConfigurationError,
   FhirPermanentError,
   FhirRetryableError,
 } from '../../publishers/fhir-errors.js';
-import { DEVICE_SYNC_ERROR_CODES, deviceSyncErrorCode } from './device-sync-errors.js';
+import { SYNC_ERROR_CODES, syncErrorCode } from './sync-errors.js';
 
 const HOST = 'wbsapi.example:8443';
 
-describe('deviceSyncErrorCode', () => {
+describe('syncErrorCode', () => {
   it.each<[string, unknown, string]>([
     [
       'a provider rate limit',
@@ -46,7 +42,7 @@ describe('deviceSyncErrorCode', () => {
     ['an unexpected error', new TypeError(`connect ECONNREFUSED ${HOST}`), 'internal_error'],
     ['a thrown non-error', 'oops', 'internal_error'],
   ])('should map %s by its class', (_what, err, code) => {
-    expect(deviceSyncErrorCode(err)).toBe(code);
-    expect(DEVICE_SYNC_ERROR_CODES).toContain(code);
+    expect(syncErrorCode(err)).toBe(code);
+    expect(SYNC_ERROR_CODES).toContain(code);
   });
 });
