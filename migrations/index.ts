@@ -4,6 +4,7 @@ import { ProviderTokensAndAudit1763900000000 } from './1763900000000-provider-to
 import { NotificationInbox1764000000000 } from './1764000000000-notification-inbox.js';
 import { InboxRouting1764100000000 } from './1764100000000-inbox-routing.js';
 import { PendingLinks1764200000000 } from './1764200000000-pending-links.js';
+import { InboxDedupWindow1764300000000 } from './1764300000000-inbox-dedup-window.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (no glob) so the same list loads under the test runner,
@@ -16,4 +17,5 @@ export const MIGRATIONS = [
   NotificationInbox1764000000000,
   InboxRouting1764100000000,
   PendingLinks1764200000000,
+  InboxDedupWindow1764300000000,
 ];

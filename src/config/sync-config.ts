@@ -7,6 +7,15 @@ export interface SyncConfig {
   readonly workerConcurrency: number;
   readonly schedulesEnabled: boolean;
   readonly quotas: { readonly withingsPerMinute: number; readonly googleHealthPerMinute: number };
+  readonly inbox: InboxConfig;
+  readonly auditRetentionDays: number;
+}
+
+export interface InboxConfig {
+  /** Repeats within this many hours of the accepted notification are dropped. */
+  readonly dedupWindowHours: number;
+  /** Days a done or dropped row is kept after it was received. */
+  readonly retentionDays: number;
 }
 
 export interface WebhookVerificationConfig {
@@ -29,6 +38,10 @@ export function syncConfig(
       problems.push('GOOGLE_HEALTH_WEBHOOK_KEYSET (not JSON)');
     }
   }
+  // A purged row no longer deduplicates: purging inside the window would let its repeats through.
+  if (vars.INBOX_RETENTION_DAYS * 24 < vars.INBOX_DEDUP_WINDOW_HOURS) {
+    problems.push('INBOX_RETENTION_DAYS (must cover INBOX_DEDUP_WINDOW_HOURS)');
+  }
   return {
     sync: {
       initialLookbackDays: vars.SYNC_INITIAL_LOOKBACK_DAYS,
@@ -40,6 +53,8 @@ export function syncConfig(
         withingsPerMinute: vars.WITHINGS_QUOTA_PER_MINUTE,
         googleHealthPerMinute: vars.GOOGLE_HEALTH_QUOTA_PER_MINUTE,
       },
+      inbox: { dedupWindowHours: vars.INBOX_DEDUP_WINDOW_HOURS, retentionDays: vars.INBOX_RETENTION_DAYS },
+      auditRetentionDays: vars.AUDIT_RETENTION_DAYS,
     },
     webhooks: {
       googleKeyset: vars.GOOGLE_HEALTH_WEBHOOK_KEYSET,

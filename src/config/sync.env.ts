@@ -43,6 +43,30 @@ export class SyncEnvironmentVariables extends LinkingEnvironmentVariables {
   @IsBoolean()
   SYNC_SCHEDULES_ENABLED = true;
 
+  /**
+   * A repeat of an accepted notification (same provider and dedup key) within this many hours of it is dropped;
+   * after that it is a new notification (Withings re-notifies an edited window, legacy Fitbit names only the day).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(720)
+  INBOX_DEDUP_WINDOW_HOURS = 24;
+
+  /** Finished (done, dropped) inbox rows are purged this many days after they were received. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  INBOX_RETENTION_DAYS = 7;
+
+  /** Audit events are purged after this many days; six years by default (HIPAA documentation retention). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(36_500)
+  AUDIT_RETENTION_DAYS = 2190;
+
   /** Withings: requests per minute for the whole application (research A2: 120). */
   @Transform(toInt)
   @IsInt()

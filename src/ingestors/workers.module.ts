@@ -1,9 +1,12 @@
 import { Module } from '@nestjs/common';
+import { RetentionService } from '../common/retention/retention.service.js';
+import { retentionMetricProviders } from '../metrics/retention-metrics.js';
 import { PublishersModule } from '../publishers/publishers.module.js';
 import { InboxReconciler } from '../webhooks/inbox/inbox-reconciler.service.js';
 import { IngestorsModule } from './ingestors.module.js';
 import { DeviceSyncProcessor } from './processors/device-sync.processor.js';
 import { LinkMaintenanceProcessor } from './processors/link-maintenance.processor.js';
+import { MaintenanceProcessor } from './processors/maintenance.processor.js';
 import { NotificationsProcessor } from './processors/notifications.processor.js';
 import { SyncScheduleProcessor } from './processors/sync-schedule.processor.js';
 import { UserSyncProcessor } from './processors/user-sync.processor.js';
@@ -12,7 +15,8 @@ import { NotificationRoutingRepository } from './sync/notification-routing.repos
 /**
  * The queue processors. Imported only by processes that run workers (ROLE=all|worker), so an API-only process
  * never consumes jobs. The inbox reconciler lives here too: it re-queues lost notification jobs, which only matters
- * where they are consumed, and SKIP LOCKED lets every worker process run it.
+ * where they are consumed, and SKIP LOCKED lets every worker process run it. The retention purge runs as a
+ * repeatable job of the maintenance queue.
  */
 @Module({
   imports: [IngestorsModule, PublishersModule],
@@ -24,6 +28,9 @@ import { NotificationRoutingRepository } from './sync/notification-routing.repos
     DeviceSyncProcessor,
     SyncScheduleProcessor,
     InboxReconciler,
+    RetentionService,
+    MaintenanceProcessor,
+    ...retentionMetricProviders,
   ],
 })
 export class WorkersModule {}

@@ -6,4 +6,5 @@ export const METRIC = {
   webhookRequests: 'ohe_webhook_requests_total',
   webhookProcessingTime: 'ohe_webhook_processing_time_seconds',
   queueSize: 'ohe_queue_size',
+  retentionPurgedRows: 'ohe_retention_purged_rows_total',
 } as const;

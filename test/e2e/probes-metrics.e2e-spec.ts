@@ -38,6 +38,7 @@ describe('probes and metrics', () => {
       expect(Object.keys(res.body.checks.queue.queues).sort()).toEqual([
         'device-sync',
         'link-maintenance',
+        'maintenance',
         'notifications',
         'sync-schedules',
         'user-sync',

@@ -94,6 +94,15 @@ describe('Fitbit webhook receiver: legacy Fitbit Web API contract', () => {
     const again = await post();
     expect(again.body).toMatchObject({ sync_tasks_queued: 0 });
     expect(await rowsFor(ownerId)).toHaveLength(2);
+    // Fitbit names only the day: once the dedup window (24 h) has passed, the same day's notice syncs again.
+    await t.dataSource.query(
+      `UPDATE notification_inbox SET received_at = received_at - interval '1 day 1 minute'
+        WHERE provider = 'fitbit' AND payload->>'ownerId' = $1`,
+      [ownerId],
+    );
+    expect((await post()).body).toMatchObject({ sync_tasks_queued: 2 });
+    expect((await post()).body).toMatchObject({ sync_tasks_queued: 0 });
+    expect(await rowsFor(ownerId)).toHaveLength(4);
   });
 
   it('should refuse the HMAC keyed without "&" (the seed’s bug) and a POST with no signature, storing nothing', async () => {

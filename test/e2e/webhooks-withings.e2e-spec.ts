@@ -116,6 +116,58 @@ describe('Withings webhook receiver', () => {
     expect((await queue.getJob(rows[0]!.id))?.data).toEqual({ inboxId: rows[0]!.id });
   });
 
+  it('should accept notifications that differ only by date or deviceid as distinct notifications', async () => {
+    const w = nextWindow();
+    const send = async (extra: Record<string, string>): Promise<number> =>
+      (
+        await t
+          .http()
+          .post(PATH)
+          .type('form')
+          .send({ userid, appli: '44', ...w, ...extra })
+          .expect(202)
+      ).body.sync_tasks_queued as number;
+    const queued = [];
+    const variants: Record<string, string>[] = [
+      { date: '2023-12-07' },
+      { date: '2023-12-08' },
+      { date: '2023-12-08' },
+      { deviceid: 'dev-a' },
+      { deviceid: 'dev-b' },
+    ];
+    for (const extra of variants) {
+      queued.push(await send(extra));
+    }
+    expect(queued).toEqual([1, 1, 0, 1, 1]);
+    expect(await rowsFor(userid, w.startdate)).toHaveLength(4);
+  });
+
+  it('should accept the same notification again once the dedup window has passed', async () => {
+    const w = nextWindow();
+    const send = async (): Promise<number> =>
+      (
+        await t
+          .http()
+          .post(PATH)
+          .type('form')
+          .send({ userid, appli: '1', ...w })
+          .expect(202)
+      ).body.sync_tasks_queued as number;
+    expect([await send(), await send()]).toEqual([1, 0]);
+    // The earlier row moved past the default 24 h window: an edit re-notifying the same window is a new notification.
+    await t.dataSource.query(
+      `UPDATE notification_inbox SET received_at = received_at - interval '24 hours 1 minute'
+        WHERE provider = 'withings' AND payload->>'userid' = $1 AND payload->>'startdate' = $2`,
+      [userid, w.startdate],
+    );
+    expect([await send(), await send()]).toEqual([1, 0]);
+    const rows = await rowsFor(userid, w.startdate);
+    expect(rows.map((r) => r.status)).toEqual(['queued', 'queued']);
+    for (const row of rows) {
+      expect((await queue.getJob(row.id))?.data).toEqual({ inboxId: row.id });
+    }
+  });
+
   it('should acknowledge an unknown Withings user, queue nothing and keep the row as dropped', async () => {
     const w = nextWindow();
     const stranger = `9${randomBytes(3).readUIntBE(0, 3)}`;

@@ -2,10 +2,11 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
  * Who did what to which link, and when. Identifiers only, never health data or tokens; link_id has no foreign key
- * so the trail outlives the link.
+ * so the trail outlives the link. Purged after AUDIT_RETENTION_DAYS (by `at`).
  */
 @Entity({ name: 'audit_events' })
 @Index('ix_audit_events_ehr_user_id', ['ehrUserId', 'at'])
+@Index('ix_audit_events_at', ['at'])
 export class AuditEvent {
   @PrimaryGeneratedColumn({ type: 'bigint', primaryKeyConstraintName: 'pk_audit_events' })
   id!: string;

@@ -10,7 +10,11 @@ export enum QueueName {
   LinkMaintenance = 'link-maintenance',
   /** Repeatable schedule ticks (nightly, daily, weekly); each fans out into user syncs of every active link. */
   SyncSchedules = 'sync-schedules',
+  /** Repeatable housekeeping ticks of the deployment (the daily retention purge). */
+  Maintenance = 'maintenance',
 }
+
+export type MaintenanceTask = 'retention';
 
 export type LinkMaintenanceTask = 'ensure_subscriptions' | 'end_device_associations';
 
@@ -40,6 +44,7 @@ export interface JobDataByQueue {
     readonly requestId?: string;
   };
   [QueueName.SyncSchedules]: { readonly schedule: string };
+  [QueueName.Maintenance]: { readonly task: MaintenanceTask };
 }
 
 /** BullMQ priorities: a lower number runs first. */

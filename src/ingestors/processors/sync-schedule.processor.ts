@@ -1,6 +1,11 @@
 import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
+import {
+  registerJobSchedulers,
+  registerJobSchedulersAtStart,
+  type JobSchedule,
+} from '../../common/queue/job-schedulers.js';
 import { QueueName, type JobDataByQueue } from '../../common/queue/queue-names.js';
 import { AppConfig } from '../../config/app-config.js';
 import { LinkJobs } from '../links/link-jobs.js';
@@ -37,32 +42,18 @@ export class SyncScheduleProcessor extends WorkerHost implements OnApplicationBo
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.config.sync.schedulesEnabled) {
-      return;
-    }
-    try {
-      await this.registerSchedules();
-    } catch (err) {
-      // A worker without Redis at start still serves; the next worker start (or restart) registers them.
-      this.logger.warn(`sync schedules not registered: ${(err as Error).message}`);
+    if (this.config.sync.schedulesEnabled) {
+      await registerJobSchedulersAtStart(this.queue, this.schedules(), this.logger);
     }
   }
 
   /** Upserts one job scheduler per schedule and removes schedulers no longer in the list. */
   async registerSchedules(): Promise<void> {
-    const wanted = new Set(SYNC_SCHEDULES.map((s) => s.key));
-    for (const s of SYNC_SCHEDULES) {
-      await this.queue.upsertJobScheduler(
-        s.key,
-        { pattern: s.cron, tz: 'UTC' },
-        { name: s.key, data: { schedule: s.key }, opts: { removeOnComplete: 50, removeOnFail: 50 } },
-      );
-    }
-    for (const existing of await this.queue.getJobSchedulers()) {
-      if (existing.key !== '' && !wanted.has(existing.key)) {
-        await this.queue.removeJobScheduler(existing.key);
-      }
-    }
+    await registerJobSchedulers(this.queue, this.schedules());
+  }
+
+  private schedules(): JobSchedule<JobDataByQueue[QueueName.SyncSchedules]>[] {
+    return SYNC_SCHEDULES.map((s) => ({ key: s.key, cron: s.cron, data: { schedule: s.key } }));
   }
 
   @OnWorkerEvent('error')

@@ -8,8 +8,8 @@ import { NotificationInboxRepository, type InboxEntry } from './notification-inb
 export type { Acceptance } from './inbox-batcher.js';
 
 /**
- * Durable acceptance of one notification: commit it to the inbox (insert-or-ignore on provider + dedup key),
- * then queue its notifications job (job id = inbox id, name = provider, data {inboxId}) and mark the row queued;
+ * Durable acceptance of one notification: commit it to the inbox (insert-or-ignore on provider + dedup key within
+ * the dedup window, INBOX_DEDUP_WINDOW_HOURS), then queue its notifications job (job id = inbox id, name = provider, data {inboxId}) and mark the row queued;
  * rows already there and still 'received' are queued too, 'dropped' rows never. Every receiver goes through
  * here. Concurrent calls share their statements (see InboxBatcher), so the answer still comes only after the
  * row is committed and the job queued. A failure propagates (the sender retries and lands on the same row);

@@ -8,7 +8,7 @@ import type {
 
 export interface Acceptance {
   readonly inboxId: string;
-  /** False when the same notification (provider + dedup key) was already in the inbox. */
+  /** False when the same notification (provider + dedup key) was already accepted within the dedup window. */
   readonly inserted: boolean;
   /** True when this call (or an earlier one) has the row's job in the queue; false for dropped rows. */
   readonly queued: boolean;

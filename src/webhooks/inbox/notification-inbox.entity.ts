@@ -11,12 +11,12 @@ export type InboxStatus = (typeof INBOX_STATUSES)[number];
 export type InboxPayload = NotificationPayload;
 
 /**
- * The durable inbox: every accepted notification is committed here (insert-or-ignore on provider + dedup key)
- * before it is queued, so a lost Redis job can be re-queued from Postgres. link_id has no foreign key so the row
- * outlives an unlinked account.
+ * The durable inbox: every accepted notification is committed here (insert-or-ignore on provider + dedup key +
+ * dedup round) before it is queued, so a lost Redis job can be re-queued from Postgres. link_id has no foreign key
+ * so the row outlives an unlinked account. Finished rows are purged after INBOX_RETENTION_DAYS.
  */
 @Entity({ name: 'notification_inbox' })
-@Unique('uq_notification_inbox_provider_dedup', ['provider', 'dedupKey'])
+@Unique('uq_notification_inbox_provider_dedup_round', ['provider', 'dedupKey', 'dedupRound'])
 @Index('ix_notification_inbox_status_received', ['status', 'receivedAt'])
 @Index('ix_notification_inbox_link_routed', ['linkId'], { where: `"status" = 'routed'` })
 @Check('ck_notification_inbox_status', `"status" IN ('received', 'queued', 'routed', 'done', 'dropped')`)
@@ -27,9 +27,16 @@ export class NotificationInbox {
   @Column({ type: 'varchar', length: 32 })
   provider!: string;
 
-  /** Hex sha256 of the provider's identifying fields (Withings: userid|appli|startdate|enddate|action). */
+  /** Hex sha256 of the provider's identifying fields (Withings: userid, appli, startdate, enddate, action, date, deviceid). */
   @Column({ name: 'dedup_key', type: 'varchar', length: 64 })
   dedupKey!: string;
+
+  /**
+   * 0 for the first row of a key; a repeat received after the previous round's dedup window (received_at +
+   * INBOX_DEDUP_WINDOW_HOURS) gets the next one, so concurrent repeats meet on the unique key and only one is kept.
+   */
+  @Column({ name: 'dedup_round', type: 'integer', default: 0 })
+  dedupRound!: number;
 
   @Column({ name: 'link_id', type: 'integer', nullable: true })
   linkId!: number | null;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { AppConfig } from '../../config/app-config.js';
 import type { InboxPayload, InboxStatus } from './notification-inbox.entity.js';
 
 /** The provider account a notification names: its id at the provider, or its legacy id (legacy Fitbit ownerId). */
@@ -41,17 +42,28 @@ const keyed = (r: KeyedRecord): KeyedInboxRow => ({
 });
 
 /**
- * One round trip per group of notifications: resolve each account's active link, insert-or-ignore the rows
- * (`queued` when a link exists, else `dropped`), and read back the rows that were already there. The read sees
- * the statement's snapshot, so it returns exactly the pre-existing rows; a row a concurrent transaction inserted
- * meanwhile appears in neither part and is fetched by findByKeys.
+ * One round trip per group of notifications. Each key's newest row (its latest dedup round) answers a repeat
+ * while that row's window is open (received_at + the dedup window, so the window runs from the accepted
+ * notification, never from a fixed clock boundary). Keys without an open window resolve their account's active
+ * link and insert-or-ignore a row of the next round (`queued` when a link exists, else `dropped`). Concurrent
+ * groups computing the same next round meet on the unique key: one row, the other statement inserts nothing.
+ * The open rows are read in the statement's snapshot; a row a concurrent transaction inserted meanwhile appears in
+ * neither part and is fetched by findByKeys.
  */
 const ACCEPT = `
 WITH input AS (
   SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::jsonb[])
     AS t(provider, dedup_key, external_user_id, legacy_user_id, payload)
+), latest AS (
+  SELECT i.*, n.id, n.status, n.dedup_round, n.received_at > now() - make_interval(hours => $6::int) AS open
+    FROM input i
+    LEFT JOIN LATERAL (
+      SELECT id, status, dedup_round, received_at FROM notification_inbox
+       WHERE provider = i.provider AND dedup_key = i.dedup_key
+       ORDER BY dedup_round DESC LIMIT 1
+    ) n ON true
 ), resolved AS (
-  SELECT i.provider, i.dedup_key, i.payload, COALESCE(
+  SELECT i.provider, i.dedup_key, i.payload, COALESCE(i.dedup_round + 1, 0) AS dedup_round, COALESCE(
     (SELECT l.id FROM provider_links l JOIN providers p ON p.id = l.provider_id
       WHERE p.provider_type = i.provider AND l.external_user_id = i.external_user_id AND l.status = 'active'),
     CASE WHEN i.legacy_user_id IS NOT NULL THEN
@@ -59,32 +71,39 @@ WITH input AS (
         WHERE p.provider_type = i.provider AND l.legacy_user_id = i.legacy_user_id AND l.status = 'active'
         ORDER BY l.id LIMIT 1)
     END) AS link_id
-  FROM input i
+  FROM latest i
+  WHERE i.open IS NOT TRUE
 ), ins AS (
-  INSERT INTO notification_inbox (provider, dedup_key, link_id, payload, status, queued_at, attempts)
-  SELECT provider, dedup_key, link_id, payload,
+  INSERT INTO notification_inbox (provider, dedup_key, dedup_round, link_id, payload, status, queued_at, attempts)
+  SELECT provider, dedup_key, dedup_round, link_id, payload,
          CASE WHEN link_id IS NULL THEN 'dropped' ELSE 'queued' END,
          CASE WHEN link_id IS NULL THEN NULL ELSE now() END,
          CASE WHEN link_id IS NULL THEN 0 ELSE 1 END
     FROM resolved
-  ON CONFLICT ON CONSTRAINT uq_notification_inbox_provider_dedup DO NOTHING
+  ON CONFLICT ON CONSTRAINT uq_notification_inbox_provider_dedup_round DO NOTHING
   RETURNING id, provider, dedup_key, status
 )
 SELECT id, provider, dedup_key, status, true AS inserted FROM ins
 UNION ALL
-SELECT n.id, n.provider, n.dedup_key, n.status, false AS inserted
-  FROM notification_inbox n JOIN input i ON n.provider = i.provider AND n.dedup_key = i.dedup_key`;
+SELECT id, provider, dedup_key, status, false AS inserted FROM latest WHERE open`;
 
 /** Inbox writes of the receivers; every write is a single statement (autocommit). */
 @Injectable()
 export class NotificationInboxRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  private readonly dedupWindowHours: number;
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    config: AppConfig,
+  ) {
+    this.dedupWindowHours = config.sync.inbox.dedupWindowHours;
+  }
 
   /**
-   * Accepts many entries in one statement (one commit) and answers the row now holding each key, new or not. A
-   * new row is `queued` (its job is added right after; the reconciler covers a job that never arrives) or
-   * `dropped` when the account has no active link. Entries must have distinct (provider, dedup_key) pairs;
-   * any invalid entry fails the whole statement.
+   * Accepts many entries in one statement (one commit) and answers the row now holding each key (its open
+   * window's row), new or not. A new row is `queued` (its job is added right after; the reconciler covers a job
+   * that never arrives) or `dropped` when the account has no active link. Entries must have distinct
+   * (provider, dedup_key) pairs; any invalid entry fails the whole statement.
    */
   async acceptMany(entries: readonly InboxEntry[]): Promise<KeyedInboxRow[]> {
     const rows = await this.ds.query<KeyedRecord[]>(ACCEPT, [
@@ -93,6 +112,7 @@ export class NotificationInboxRepository {
       entries.map((e) => ('externalUserId' in e.account ? e.account.externalUserId : null)),
       entries.map((e) => ('legacyUserId' in e.account ? e.account.legacyUserId : null)),
       entries.map((e) => JSON.stringify(e.payload)),
+      this.dedupWindowHours,
     ]);
     const found = rows.map(keyed);
     if (found.length < entries.length) {
@@ -103,11 +123,13 @@ export class NotificationInboxRepository {
     return found;
   }
 
-  /** The rows holding these (provider, dedup_key) pairs, in one statement. */
+  /** The newest row (latest dedup round) of each of these (provider, dedup_key) pairs, in one statement. */
   async findByKeys(keys: readonly { provider: string; dedupKey: string }[]): Promise<KeyedInboxRow[]> {
     const rows = await this.ds.query<KeyedRecord[]>(
-      `SELECT id, provider, dedup_key, status, false AS inserted FROM notification_inbox
-        WHERE (provider, dedup_key) IN (SELECT * FROM unnest($1::varchar[], $2::varchar[]))`,
+      `SELECT DISTINCT ON (provider, dedup_key) id, provider, dedup_key, status, false AS inserted
+         FROM notification_inbox
+        WHERE (provider, dedup_key) IN (SELECT * FROM unnest($1::varchar[], $2::varchar[]))
+        ORDER BY provider, dedup_key, dedup_round DESC`,
       [keys.map((k) => k.provider), keys.map((k) => k.dedupKey)],
     );
     return rows.map(keyed);

@@ -6,10 +6,18 @@ import type { WebhookAcceptedDto, WithingsNotificationDto } from './withings-not
 const PROVIDER = 'withings';
 const PAYLOAD_FIELDS = ['userid', 'appli', 'startdate', 'enddate', 'date', 'deviceid', 'action'] as const;
 
-/** sha256 of userid|appli|startdate|enddate|action: Withings gives no delivery id, retries repeat these. */
+/**
+ * sha256 of every field that tells notifications apart (Withings gives no delivery id; retries repeat them all).
+ * Without date and deviceid the text is the original userid|appli|startdate|enddate|action, so rows accepted before
+ * date and deviceid counted still match their retries; with either, a JSON array, which no field value can forge.
+ */
 export function withingsDedupKey(n: WithingsNotificationDto): string {
   const parts = [n.userid, n.appli, n.startdate ?? '', n.enddate ?? '', n.action ?? ''];
-  return createHash('sha256').update(parts.join('|')).digest('hex');
+  const text =
+    n.date === undefined && n.deviceid === undefined
+      ? parts.join('|')
+      : JSON.stringify([...parts, n.date ?? null, n.deviceid ?? null]);
+  return createHash('sha256').update(text).digest('hex');
 }
 
 /**

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './app-config.js';
+import { env, failure } from '../../test/support/config-env.js';
+
+describe('inbox and audit retention settings', () => {
+  it('should default to a 24 h dedup window, 7 days of finished inbox rows and six years of audit events', () => {
+    const { sync } = loadConfig(env());
+    expect(sync.inbox).toEqual({ dedupWindowHours: 24, retentionDays: 7 });
+    expect(sync.auditRetentionDays).toBe(2190);
+  });
+
+  it('should read the settings', () => {
+    const { sync } = loadConfig(
+      env({ INBOX_DEDUP_WINDOW_HOURS: '720', INBOX_RETENTION_DAYS: '30', AUDIT_RETENTION_DAYS: '3650' }),
+    );
+    expect(sync.inbox).toEqual({ dedupWindowHours: 720, retentionDays: 30 });
+    expect(sync.auditRetentionDays).toBe(3650);
+    expect(loadConfig(env({ INBOX_DEDUP_WINDOW_HOURS: '1' })).sync.inbox.dedupWindowHours).toBe(1);
+  });
+
+  it.each([
+    ['INBOX_DEDUP_WINDOW_HOURS', '0'],
+    ['INBOX_DEDUP_WINDOW_HOURS', '721'],
+    ['INBOX_DEDUP_WINDOW_HOURS', '1.5'],
+    ['INBOX_RETENTION_DAYS', '0'],
+    ['INBOX_RETENTION_DAYS', 'week'],
+    ['AUDIT_RETENTION_DAYS', '0'],
+  ])('should refuse %s=%s at boot', (name, value) => {
+    expect(failure(env({ [name]: value }))).toContain(name);
+  });
+
+  it('should refuse an inbox retention shorter than the dedup window (purged rows no longer deduplicate)', () => {
+    const message = failure(env({ INBOX_DEDUP_WINDOW_HOURS: '200', INBOX_RETENTION_DAYS: '8' }));
+    expect(message).toContain('INBOX_RETENTION_DAYS');
+    expect(message).toContain('INBOX_DEDUP_WINDOW_HOURS');
+    expect(
+      loadConfig(env({ INBOX_DEDUP_WINDOW_HOURS: '192', INBOX_RETENTION_DAYS: '8' })).sync.inbox,
+    ).toEqual({
+      dedupWindowHours: 192,
+      retentionDays: 8,
+    });
+  });
+});
