@@ -14,12 +14,12 @@
 // server. BENCH_SERVER=fhir-test-server uses test/simulators/fhir instead; its searches scan every stored
 // resource, so keep N small there. The test fixtures (and that server) are TypeScript: a loader hook
 // transpiles them with @swc/core on import, so the bench needs neither a second build nor vitest.
-import { createServer } from 'node:http';
 import { register } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
+import { startIndexServer } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const loader = `
@@ -75,7 +75,7 @@ const server =
     ? await (
         await import('../test/simulators/fhir/fhir-test-server.ts')
       ).FhirTestServer.start({ validate: false })
-    : await startIndexServer();
+    : await startIndexServer({ delayMs: serverDelayMs });
 const config = loadConfig({
   NODE_ENV: 'test',
   DATABASE_URL: 'postgres://unused@127.0.0.1:5432/unused',
@@ -90,52 +90,6 @@ const root = { module: PublishersModule, imports: [ConfigModule.forRoot(config),
 const app = await NestFactory.createApplicationContext(root, { logger: false });
 const publisher = app.get(FhirPublisher);
 const bundles = buildTransactionBundles(resources, config.fhir);
-
-/**
- * Just enough of a FHIR server for transactions of conditional writes: one Map per `Type?identifier=…` key, so
- * every entry costs O(1) and the publisher's own overhead is what the ratio shows.
- */
-async function startIndexServer() {
-  const stored = new Map();
-  let nextId = 1;
-  const http = createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const bundle = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      const entry = bundle.entry.map((e) => {
-        const [type, query = ''] =
-          e.request.method === 'PUT' ? e.request.url.split('?') : [e.request.url, e.request.ifNoneExist];
-        const key = `${type}?${new URLSearchParams(query).get('identifier')}`;
-        const found = stored.get(key);
-        const id = found?.id ?? String(nextId++);
-        const version =
-          found === undefined ? 1 : e.request.method === 'PUT' ? found.version + 1 : found.version;
-        stored.set(key, { id, version, resource: e.resource });
-        const status = found === undefined ? '201 Created' : '200 OK';
-        return {
-          response: { status, location: `${type}/${id}/_history/${version}`, etag: `W/"${version}"` },
-        };
-      });
-      const body = JSON.stringify({ resourceType: 'Bundle', type: 'transaction-response', entry });
-      const answer = () => res.writeHead(200, { 'content-type': 'application/fhir+json' }).end(body);
-      if (serverDelayMs > 0) {
-        setTimeout(answer, serverDelayMs);
-      } else {
-        answer();
-      }
-    });
-  });
-  await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve));
-  return {
-    baseUrl: `http://127.0.0.1:${http.address().port}/fhir`,
-    reset: () => stored.clear(),
-    stop: async () => {
-      http.closeAllConnections();
-      await new Promise((resolve) => http.close(resolve));
-    },
-  };
-}
 
 async function direct() {
   for (const bundle of bundles) {

@@ -18,10 +18,9 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { cpuMs, deleteKeys, freePort, waitFor } from './lib.mjs';
 
 const ACCEPTED = JSON.stringify({ status: 'accepted', provider: 'withings', sync_tasks_queued: 1 });
 
@@ -276,42 +275,4 @@ async function paced(port, path, rate, seconds, nextBody) {
   const [p50_ms, p99_ms, p99_9_ms, max_ms] = [0.5, 0.99, 0.999, 1].map(at);
   const rps = Math.round(counts.sent / ((performance.now() - start) / 1000));
   return { rps, ...counts, p50_ms, p99_ms, p99_9_ms, max_ms };
-}
-
-/** User + system CPU time of a process so far, in ms (Linux /proc; clock ticks are 10 ms). */
-function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-async function freePort() {
-  const server = createNetServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitFor(url, timeoutMs = 30_000) {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    try {
-      await (await fetch(url)).arrayBuffer();
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
-}
-
-async function deleteKeys(redis, prefix) {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) {
-      await redis.unlink(...keys);
-    }
-  } while (cursor !== '0');
 }
