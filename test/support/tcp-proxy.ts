@@ -3,13 +3,15 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A loopback TCP proxy the tests can cut: `cut()` drops every open connection and refuses new ones, as a
- * crashed or partitioned server would; `restore()` accepts again. Used to take Postgres or Redis "down" for one
- * app without touching the shared servers.
+ * crashed server would; `stall()` keeps connections open but lets nothing through, as a partition or a wedged
+ * server would (only timeouts end the wait); `restore()` drops stalled connections and accepts again. Used to take
+ * Postgres or Redis "down" for one app without touching the shared servers.
  */
 export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private refusing = false;
+  private stalling = false;
   port = 0;
 
   constructor(
@@ -21,6 +23,13 @@ export class TcpProxy {
     this.server = createServer((client) => {
       if (this.refusing) {
         client.destroy();
+        return;
+      }
+      if (this.stalling) {
+        // Accepted and never answered: the caller's connect timeout is all that ends it.
+        this.sockets.add(client);
+        client.on('close', () => this.sockets.delete(client));
+        client.on('error', () => client.destroy());
         return;
       }
       const upstream = new Socket();
@@ -47,7 +56,21 @@ export class TcpProxy {
     }
   }
 
+  stall(): void {
+    this.stalling = true;
+    for (const s of this.sockets) {
+      s.unpipe();
+      s.pause();
+    }
+  }
+
   restore(): void {
+    if (this.stalling) {
+      for (const s of this.sockets) {
+        s.destroy();
+      }
+    }
+    this.stalling = false;
     this.refusing = false;
   }
 
