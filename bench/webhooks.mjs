@@ -56,16 +56,16 @@ if (process.argv[2] === '--serve') {
  */
 async function serveDurable(port) {
   const dist = new URL(`${process.env.BENCH_DIST ?? '../dist'}/src/`, import.meta.url);
-  const { DataSource } = await import('typeorm');
-  const { dataSourceOptions } = await import(new URL('database/data-source-options.js', dist));
   const { NotificationInboxRepository } = await import(
     new URL('webhooks/inbox/notification-inbox.repository.js', dist)
   );
   const { InboxBatcher } = await import(new URL('webhooks/inbox/inbox-batcher.js', dist));
   const { withingsDedupKey } = await import(new URL('webhooks/withings/withings-webhook.service.js', dist));
-  const ds = new DataSource(dataSourceOptions({ url: process.env.DATABASE_URL, poolSize: 10 }));
-  await ds.initialize();
-  const inbox = new NotificationInboxRepository(ds, { sync: { inbox: { dedupWindowHours: 24 } } });
+  const inbox = new NotificationInboxRepository({
+    databaseUrl: process.env.DATABASE_URL,
+    failFast: { inboxDbTimeoutMs: 500 },
+    sync: { inbox: { dedupWindowHours: 24 } },
+  });
   const queue = new Queue('notifications', {
     connection: { url: process.env.REDIS_URL },
     prefix: `${process.env.REDIS_KEY_PREFIX}:bull`,

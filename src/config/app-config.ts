@@ -4,6 +4,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { corsConfig, type CorsConfig } from './cors-config.js';
 import { EnvironmentVariables } from './env.schema.js';
+import { failFastConfig, type FailFastConfig } from './fail-fast-config.js';
 import { linkingConfig, type LinkingConfig } from './linking-config.js';
 import { securityConfig, type OidcConfig, type TrustProxy } from './security-config.js';
 import { syncConfig, type SyncConfig, type WebhookVerificationConfig } from './sync-config.js';
@@ -95,6 +96,7 @@ export class AppConfig {
   readonly linking!: LinkingConfig;
   readonly sync!: SyncConfig;
   readonly webhooks!: WebhookVerificationConfig;
+  readonly failFast!: FailFastConfig;
 
   get runsApi(): boolean {
     return this.role !== 'worker';
@@ -163,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     linking,
     sync,
     webhooks,
+    failFast: failFastConfig(vars),
   });
 }
 

@@ -12,7 +12,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { toBool, toInt, toList } from './env-transforms.js';
-import { CorsEnvironmentVariables } from './cors.env.js';
+import { FailFastEnvironmentVariables } from './fail-fast.env.js';
 
 export const ROLES = ['all', 'api', 'worker'] as const;
 export const AUTH_MODES = ['bearer', 'none'] as const;
@@ -27,7 +27,7 @@ export const FHIR_SIGNING_ALGS = ['RS384', 'ES384'] as const;
  * The raw environment as the service accepts it. Every setting the service reads is declared here so that a
  * typo or a malformed value stops start-up instead of surfacing later as odd behaviour.
  */
-export class EnvironmentVariables extends CorsEnvironmentVariables {
+export class EnvironmentVariables extends FailFastEnvironmentVariables {
   @IsIn(NODE_ENVS)
   NODE_ENV: (typeof NODE_ENVS)[number] = 'development';
 

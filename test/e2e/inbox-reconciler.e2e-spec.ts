@@ -7,6 +7,7 @@ import { QueueName, type JobDataByQueue } from '../../src/common/queue/queue-nam
 import { InboxReconciler } from '../../src/webhooks/inbox/inbox-reconciler.service.js';
 import { startApp, type TestApp } from '../support/app.js';
 import { createLink, createUser } from '../support/fixtures.js';
+import { ownDatabase } from '../support/test-env.js';
 
 const SECRET = 'withings-hook-secret-reconciler-0123';
 const PATH = `/webhooks/withings/${SECRET}`;
@@ -19,6 +20,7 @@ interface Row {
 }
 
 describe('Inbox reconciler', () => {
+  let db: { url: string; drop: () => Promise<void> };
   let api: TestApp;
   let queue: Queue<JobDataByQueue[QueueName.Notifications]>;
   let reconciler: InboxReconciler;
@@ -69,7 +71,14 @@ describe('Inbox reconciler', () => {
     new InboxReconciler(api.dataSource, queue, api.app.get(LinkJobs), { intervalMs: 0 });
 
   beforeAll(async () => {
-    api = await startApp({ ROLE: 'api', WITHINGS_WEBHOOK_SECRET: SECRET });
+    // Its own database: a pass scans every stale row, and other files leave stale rows of their own.
+    db = await ownDatabase('reconciler');
+    api = await startApp({
+      ROLE: 'api',
+      WITHINGS_WEBHOOK_SECRET: SECRET,
+      DATABASE_URL: db.url,
+      MIGRATE_ON_START: 'true',
+    });
     queue = api.app.get<Queue<JobDataByQueue[QueueName.Notifications]>>(
       getQueueToken(QueueName.Notifications),
     );
@@ -85,6 +94,7 @@ describe('Inbox reconciler', () => {
   });
   afterAll(async () => {
     await api.close();
+    await db.drop();
   });
 
   it('should re-add a lost job with the same id and data {inboxId}, and bump attempts and queued_at', async () => {
@@ -195,7 +205,11 @@ describe('Inbox reconciler', () => {
     expect(() => api.app.get(InboxReconciler)).toThrow();
     // The worker's own processors would lock the job before the test can lose it; a paused queue keeps it waiting.
     await queue.pause();
-    const worker = await startApp({ ROLE: 'worker', REDIS_KEY_PREFIX: api.config.redisKeyPrefix });
+    const worker = await startApp({
+      ROLE: 'worker',
+      REDIS_KEY_PREFIX: api.config.redisKeyPrefix,
+      DATABASE_URL: db.url,
+    });
     try {
       const id = await accept();
       await loseJob(id);

@@ -1,7 +1,6 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import { getToken } from '@willsoto/nestjs-prometheus';
 import type { Queue } from 'bullmq';
-import { randomBytes } from 'node:crypto';
 import type { Counter } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RetentionService } from '../../src/common/retention/retention.service.js';
@@ -9,7 +8,7 @@ import { QueueName } from '../../src/common/queue/queue-names.js';
 import { MaintenanceProcessor } from '../../src/ingestors/processors/maintenance.processor.js';
 import { METRIC } from '../../src/metrics/metric-names.js';
 import { startApp, type TestApp } from '../support/app.js';
-import { adminQuery, databaseUrlFor } from '../support/test-env.js';
+import { ownDatabase } from '../support/test-env.js';
 
 type Table = 'notification_inbox' | 'audit_events';
 
@@ -18,7 +17,7 @@ type Table = 'notification_inbox' | 'audit_events';
  * other test files write at the same time.
  */
 describe('Retention purge', () => {
-  const dbName = `ohe_retention_${randomBytes(4).toString('hex')}`;
+  let db: { url: string; drop: () => Promise<void> };
   let t: TestApp;
   let counter: Counter<'table'>;
 
@@ -56,10 +55,10 @@ describe('Retention purge', () => {
   };
 
   beforeAll(async () => {
-    await adminQuery(`CREATE DATABASE "${dbName}"`);
+    db = await ownDatabase('retention');
     t = await startApp({
       ROLE: 'worker',
-      DATABASE_URL: databaseUrlFor(dbName),
+      DATABASE_URL: db.url,
       MIGRATE_ON_START: 'true',
       INBOX_RETENTION_DAYS: '10',
       AUDIT_RETENTION_DAYS: '30',
@@ -68,7 +67,7 @@ describe('Retention purge', () => {
   });
   afterAll(async () => {
     await t.close();
-    await adminQuery(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    await db.drop();
   });
 
   it('should purge old done and dropped rows and old audit events in batches, keeping newer and unfinished ones', async () => {

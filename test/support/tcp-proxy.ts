@@ -3,15 +3,15 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A loopback TCP proxy the tests can cut: `cut()` drops every open connection and refuses new ones, as a
- * crashed or partitioned server would; `stall()` keeps connections open but lets nothing through, as a hung
- * server would; `restore()` undoes both. Used to take Postgres or Redis "down" for one app without touching the
- * shared servers.
+ * crashed server would; `stall()` keeps connections open but lets nothing through, as a partition or a wedged
+ * server would (only timeouts end the wait); `restore()` drops stalled connections and accepts again. Used to take
+ * Postgres or Redis "down" for one app without touching the shared servers.
  */
 export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private refusing = false;
-  private stalled = false;
+  private stalling = false;
   port = 0;
 
   constructor(
@@ -36,6 +36,13 @@ export class TcpProxy {
         client.destroy();
         return;
       }
+      if (this.stalling) {
+        // Accepted and never answered: the caller's connect timeout is all that ends it.
+        this.sockets.add(client);
+        client.on('close', () => this.sockets.delete(client));
+        client.on('error', () => client.destroy());
+        return;
+      }
       const upstream = new Socket();
       upstream.connect(this.targetPort, this.targetHost);
       for (const s of [client, upstream]) {
@@ -46,11 +53,7 @@ export class TcpProxy {
           upstream.destroy();
         });
       }
-      // Forwarded by hand rather than piped, so stall() can swallow bytes without closing anything.
-      client.on('data', (chunk: Buffer) => this.stalled || upstream.write(chunk));
-      upstream.on('data', (chunk: Buffer) => this.stalled || client.write(chunk));
-      client.on('end', () => upstream.end());
-      upstream.on('end', () => client.end());
+      client.pipe(upstream).pipe(client);
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     this.port = (this.server.address() as AddressInfo).port;
@@ -65,12 +68,21 @@ export class TcpProxy {
   }
 
   stall(): void {
-    this.stalled = true;
+    this.stalling = true;
+    for (const s of this.sockets) {
+      s.unpipe();
+      s.pause();
+    }
   }
 
   restore(): void {
+    if (this.stalling) {
+      for (const s of this.sockets) {
+        s.destroy();
+      }
+    }
+    this.stalling = false;
     this.refusing = false;
-    this.stalled = false;
   }
 
   async stop(): Promise<void> {

@@ -75,3 +75,11 @@ export class RateLimitError extends ApiError {
     );
   }
 }
+
+/** A dependency is down: the client should retry after `retryAfterSeconds` (webhook senders do). */
+export class ServiceUnavailableError extends ApiError {
+  constructor(message: string, retryAfterSeconds: number) {
+    const headers = { 'Retry-After': String(retryAfterSeconds) };
+    super(HttpStatus.SERVICE_UNAVAILABLE, 'service_unavailable', message, {}, headers);
+  }
+}

@@ -5,6 +5,7 @@ import type { Response } from 'express';
 import { AppConfig } from '../../config/app-config.js';
 import type { AuthenticatedRequest } from '../auth/auth.decorators.js';
 import { RateLimitError } from '../errors/api-error.js';
+import { atMostEvery } from '../logging/at-most-every.js';
 import { RATE_LIMIT_POLICY, type RateLimitPolicy } from './rate-limit.decorator.js';
 import type { RedisThrottlerStorage } from './redis-throttler.storage.js';
 
@@ -19,12 +20,16 @@ function firstString(value: unknown): string | undefined {
 
 /**
  * Enforces the spec's per-category limits with counters in Redis and sets X-RateLimit-Limit, -Remaining and
- * -Reset (epoch seconds) on every limited response. When Redis is unreachable the request is let through:
- * refusing all traffic because a counter store is down would turn a Redis blip into an outage.
+ * -Reset (epoch seconds) on every limited response. When Redis is unreachable, or silent past
+ * REDIS_COMMAND_TIMEOUT_MS, the request is let through: refusing all traffic because a counter store is down would
+ * turn a Redis blip into an outage.
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
   private readonly logger = new Logger('RateLimit');
+  private readonly warnUnavailable = atMostEvery(30_000, (err: unknown) => {
+    this.logger.warn({ err }, 'rate-limit store unavailable; requests allowed');
+  });
 
   constructor(
     private readonly reflector: Reflector,
@@ -49,7 +54,7 @@ export class RateLimitGuard implements CanActivate {
     try {
       record = await this.storage.increment(this.trackerOf(policy, req), WINDOW_MS, limit, WINDOW_MS, policy);
     } catch (err) {
-      this.logger.warn({ err }, 'rate-limit store unavailable; request allowed');
+      this.warnUnavailable(err);
       return true;
     }
     res.setHeader('X-RateLimit-Limit', String(limit));

@@ -14,3 +14,23 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
     ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
   };
 }
+
+/**
+ * A connection whose callers answer HTTP requests and so must not wait out a Redis outage: no offline queue (a
+ * command while disconnected fails at once instead of piling up), one retry, and a bound on every command for a
+ * Redis that holds the connection open without answering. Reconnects keep trying every two seconds at most.
+ * The retry strategy is typed as a plain function so the options also fit BullMQ's connection type.
+ */
+export function failFastRedisOptions(
+  url: string,
+  commandTimeoutMs: number,
+): RedisOptions & { retryStrategy: (times: number) => number } {
+  return {
+    ...redisOptionsFromUrl(url),
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: commandTimeoutMs,
+    connectTimeout: 2000,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  };
+}

@@ -1,11 +1,12 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { AppConfig } from '../../config/app-config.js';
-import { redisOptionsFromUrl } from './redis-options.js';
+import { failFastRedisOptions } from './redis-options.js';
 
 /**
  * The process's general-purpose Redis connection (rate limits, shared counters, health). Commands fail fast
- * while Redis is unreachable instead of queueing, so callers can degrade rather than hang a request.
+ * while Redis is unreachable or silent (REDIS_COMMAND_TIMEOUT_MS) instead of queueing, so callers can degrade
+ * rather than hang a request.
  */
 @Injectable()
 export class RedisService implements OnModuleInit, OnApplicationShutdown {
@@ -13,13 +14,7 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
   readonly client: Redis;
 
   constructor(private readonly config: AppConfig) {
-    this.client = new Redis({
-      ...redisOptionsFromUrl(config.redisUrl),
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 2000,
-      retryStrategy: (times) => Math.min(times * 200, 2000),
-    });
+    this.client = new Redis(failFastRedisOptions(config.redisUrl, config.failFast.redisCommandTimeoutMs));
     this.client.on('error', (err: Error) => {
       this.logger.warn(`Redis connection problem: ${err.message}`);
     });

@@ -18,8 +18,8 @@ interface Pending {
 /**
  * Commits verified, validated notifications to the inbox through the InboxAcceptor, one entry each (insert-or-
  * ignore on the dedup key, so a retried batch adds nothing). Notifications for accounts with no active link are
- * kept as `dropped` and queue nothing. A failure to store or queue propagates (5xx): the sender retries the
- * whole batch and lands on the rows already stored.
+ * kept as `dropped` and queue nothing. A failure to store propagates (503 when the database is away): the sender
+ * retries the whole batch and lands on the rows already stored. A job Redis cannot take is the reconciler's.
  */
 @Injectable()
 export class FitbitWebhookService {

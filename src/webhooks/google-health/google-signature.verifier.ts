@@ -1,5 +1,5 @@
-import { HttpStatus, Injectable, Logger } from '@nestjs/common';
-import { ApiError } from '../../common/errors/api-error.js';
+import { Injectable, Logger } from '@nestjs/common';
+import { ServiceUnavailableError } from '../../common/errors/api-error.js';
 import { AppConfig } from '../../config/app-config.js';
 import { KeysetCache, KeysetUnavailableError } from './keyset-cache.js';
 import {
@@ -18,15 +18,9 @@ const MAX_AGE_MS = 24 * 60 * 60 * 1000;
 const MAX_KEYSET_BYTES = 64 * 1024;
 
 /** 503 with Retry-After: Google keeps undelivered notifications for 7 days and retries them. */
-export class SigningKeysUnavailableError extends ApiError {
+export class SigningKeysUnavailableError extends ServiceUnavailableError {
   constructor() {
-    super(
-      HttpStatus.SERVICE_UNAVAILABLE,
-      'service_unavailable',
-      'Notification signing keys are unavailable; retry later',
-      {},
-      { 'Retry-After': '60' },
-    );
+    super('Notification signing keys are unavailable; retry later', 60);
   }
 }
 

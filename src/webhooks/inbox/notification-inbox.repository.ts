@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import pg from 'pg';
+import { atMostEvery } from '../../common/logging/at-most-every.js';
 import { AppConfig } from '../../config/app-config.js';
+import { INBOX_BATCHER_DEFAULTS } from './inbox-batcher.js';
+import { InboxUnavailableError } from './inbox-unavailable.error.js';
 import type { InboxPayload, InboxStatus } from './notification-inbox.entity.js';
 
 /** The provider account a notification names: its id at the provider, or its legacy id (legacy Fitbit ownerId). */
@@ -87,16 +89,52 @@ SELECT id, provider, dedup_key, status, true AS inserted FROM ins
 UNION ALL
 SELECT id, provider, dedup_key, status, false AS inserted FROM latest WHERE open`;
 
-/** Inbox writes of the receivers; every write is a single statement (autocommit). */
+/**
+ * Whether a failed statement means the database is away or too slow (503, retry later) rather than a bad
+ * statement: no SQLSTATE at all (refused, reset, timed out client-side), or a connection (08), resource (53) or
+ * cancel/shutdown (57, including statement_timeout) class.
+ */
+export function databaseUnavailable(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
+    return /^(08|53|57)/.test(code);
+  }
+  return true;
+}
+
+/**
+ * Inbox writes of the receivers; every write is a single statement (autocommit). They run on a pool of their own
+ * whose every wait is bounded by INBOX_DB_TIMEOUT_MS (connecting or waiting for a connection, the reply, and the
+ * statement on the server), so a database that is down or wedged turns into a quick 503 for the sender, never a
+ * hanging webhook; the application's pool keeps its own, longer limits for the rest.
+ */
 @Injectable()
-export class NotificationInboxRepository {
+export class NotificationInboxRepository implements OnApplicationShutdown {
+  private readonly logger = new Logger('NotificationInbox');
+  private readonly pool: pg.Pool;
   private readonly dedupWindowHours: number;
 
-  constructor(
-    @InjectDataSource() private readonly ds: DataSource,
-    config: AppConfig,
-  ) {
+  constructor(config: AppConfig) {
     this.dedupWindowHours = config.sync.inbox.dedupWindowHours;
+    const timeoutMs = config.failFast.inboxDbTimeoutMs;
+    this.pool = new pg.Pool({
+      connectionString: config.databaseUrl,
+      application_name: 'open-health-exchange:inbox',
+      // One connection per statement the batcher runs at once.
+      max: INBOX_BATCHER_DEFAULTS.maxInFlight,
+      connectionTimeoutMillis: timeoutMs,
+      query_timeout: timeoutMs,
+      statement_timeout: timeoutMs,
+    });
+    // An idle connection that breaks (database restart) is replaced on next use; unheard, it would end the process.
+    const warn = atMostEvery(30_000, (err: Error) => {
+      this.logger.warn(`inbox database connection lost: ${err.message}`);
+    });
+    this.pool.on('error', warn);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.end();
   }
 
   /**
@@ -106,7 +144,7 @@ export class NotificationInboxRepository {
    * (provider, dedup_key) pairs; any invalid entry fails the whole statement.
    */
   async acceptMany(entries: readonly InboxEntry[]): Promise<KeyedInboxRow[]> {
-    const rows = await this.ds.query<KeyedRecord[]>(ACCEPT, [
+    const rows = await this.query(ACCEPT, [
       entries.map((e) => e.provider),
       entries.map((e) => e.dedupKey),
       entries.map((e) => ('externalUserId' in e.account ? e.account.externalUserId : null)),
@@ -125,7 +163,7 @@ export class NotificationInboxRepository {
 
   /** The newest row (latest dedup round) of each of these (provider, dedup_key) pairs, in one statement. */
   async findByKeys(keys: readonly { provider: string; dedupKey: string }[]): Promise<KeyedInboxRow[]> {
-    const rows = await this.ds.query<KeyedRecord[]>(
+    const rows = await this.query(
       `SELECT DISTINCT ON (provider, dedup_key) id, provider, dedup_key, status, false AS inserted
          FROM notification_inbox
         WHERE (provider, dedup_key) IN (SELECT * FROM unnest($1::varchar[], $2::varchar[]))
@@ -133,5 +171,16 @@ export class NotificationInboxRepository {
       [keys.map((k) => k.provider), keys.map((k) => k.dedupKey)],
     );
     return rows.map(keyed);
+  }
+
+  private async query(sql: string, params: unknown[]): Promise<KeyedRecord[]> {
+    try {
+      return (await this.pool.query<KeyedRecord>(sql, params)).rows;
+    } catch (err) {
+      if (databaseUnavailable(err)) {
+        throw new InboxUnavailableError('database unavailable', { cause: err });
+      }
+      throw err;
+    }
   }
 }

@@ -22,8 +22,8 @@ export function withingsDedupKey(n: WithingsNotificationDto): string {
 
 /**
  * Accepts a Withings notification: commit it to the inbox (insert-or-ignore), then queue it with the inbox id as
- * job id. If queueing fails the error propagates (5xx), the row stays `received`, and Withings' retry, landing
- * on the same dedup key, queues it then.
+ * job id. Once committed it is answered as accepted even if Redis cannot take the job (the inbox reconciler queues
+ * it later); if it cannot be committed, 503 with Retry-After, and Withings' retry lands on the same dedup key.
  */
 @Injectable()
 export class WithingsWebhookService {
