@@ -22,6 +22,7 @@ export interface RateLimitConfig {
   readonly userSyncStatus: number;
   readonly deviceSync: number;
   readonly webhooks: number;
+  readonly webhooksUnverified: number;
 }
 
 export type FhirAuthConfig =
@@ -159,6 +160,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       userSyncStatus: vars.RATE_LIMIT_USER_SYNC_STATUS,
       deviceSync: vars.RATE_LIMIT_DEVICE_SYNC,
       webhooks: vars.RATE_LIMIT_WEBHOOKS,
+      webhooksUnverified: vars.RATE_LIMIT_WEBHOOKS_UNVERIFIED,
     },
     cors,
     fhir,

@@ -143,6 +143,12 @@ export class EnvironmentVariables extends FailFastEnvironmentVariables {
   @Min(1)
   RATE_LIMIT_WEBHOOKS = 1000;
 
+  /** Per source address and minute, for webhook requests that fail verification or carry no credential. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_WEBHOOKS_UNVERIFIED = 120;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)

@@ -5,6 +5,7 @@ import { FitbitWebhookService } from './google-health/fitbit-webhook.service.js'
 import { GoogleSignatureVerifier } from './google-health/google-signature.verifier.js';
 import { InboxAcceptor } from './inbox/inbox-acceptor.service.js';
 import { NotificationInboxRepository } from './inbox/notification-inbox.repository.js';
+import { WebhookLimiter } from './shared/webhook-limiter.service.js';
 import { WithingsWebhookController } from './withings/withings-webhook.controller.js';
 import { WithingsWebhookGuard } from './withings/withings-webhook.guard.js';
 import { WithingsWebhookService } from './withings/withings-webhook.service.js';
@@ -24,6 +25,7 @@ import { WithingsWebhookService } from './withings/withings-webhook.service.js';
     WithingsWebhookGuard,
     FitbitWebhookService,
     GoogleSignatureVerifier,
+    WebhookLimiter,
   ],
 })
 export class WebhooksModule {}

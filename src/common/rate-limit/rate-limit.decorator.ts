@@ -3,7 +3,8 @@ import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 import { RateLimitGuard } from './rate-limit.guard.js';
 
 /** The spec's rate-limit categories, each with its own window and scope. */
-export const RATE_LIMIT_POLICIES = ['provider_info', 'user_sync_status', 'device_sync', 'webhooks'] as const;
+/** The spec's API categories; webhooks are limited after verification, by WebhookLimiter. */
+export const RATE_LIMIT_POLICIES = ['provider_info', 'user_sync_status', 'device_sync'] as const;
 export type RateLimitPolicy = (typeof RATE_LIMIT_POLICIES)[number];
 
 export const RATE_LIMIT_POLICY = 'ohe:rateLimitPolicy';

@@ -75,21 +75,17 @@ export class RateLimitGuard implements CanActivate {
         return limits.userSyncStatus;
       case 'device_sync':
         return limits.deviceSync;
-      case 'webhooks':
-        return limits.webhooks;
     }
   }
 
   /**
-   * Provider info is limited per client address, webhooks per provider, and user routes per patient: a
+   * Provider info is limited per client address and user routes per patient: a
    * service principal acting for many patients gets a budget per patient, not one shared budget.
    */
   private trackerOf(policy: RateLimitPolicy, req: AuthenticatedRequest): string {
     switch (policy) {
       case 'provider_info':
         return `ip:${req.ip ?? 'unknown'}`;
-      case 'webhooks':
-        return `provider:${firstString(req.params['provider']) ?? req.path.split('/').filter(Boolean).at(1) ?? 'unknown'}`;
       case 'user_sync_status':
       case 'device_sync': {
         // A patient may act only for itself, so its requests spend its own budget whatever id they name: it

@@ -26,8 +26,8 @@ import type { Request, Response } from 'express';
 import { Public } from '../../common/auth/auth.decorators.js';
 import { ApiError, NotFoundError, UnauthorizedError } from '../../common/errors/api-error.js';
 import { ApiErrorResponses } from '../../common/errors/api-error.docs.js';
-import { RateLimit } from '../../common/rate-limit/rate-limit.decorator.js';
 import { AppConfig } from '../../config/app-config.js';
+import { WebhookLimiter } from '../shared/webhook-limiter.service.js';
 import { WebhookStatsService } from '../stats/webhook-stats.service.js';
 import { secretsMatch } from '../withings/withings-webhook.guard.js';
 import { WebhookAcceptedDto } from '../withings/withings-notification.dto.js';
@@ -80,7 +80,6 @@ function rawJsonBody(req: RawBodyRequest<Request>): Buffer {
  */
 @ApiTags('webhooks')
 @Public()
-@RateLimit('webhooks')
 @ApiExtraModels(GoogleVerificationDto, GoogleNotificationEnvelopeDto, LegacyFitbitNotificationDto)
 @Controller('webhooks/fitbit')
 export class FitbitWebhookController {
@@ -93,6 +92,7 @@ export class FitbitWebhookController {
     private readonly verifier: GoogleSignatureVerifier,
     private readonly webhooks: FitbitWebhookService,
     private readonly stats: WebhookStatsService,
+    private readonly limiter: WebhookLimiter,
   ) {
     this.handshakeSecret = config.linking.googleHealth.webhookSecret;
     this.legacyCode = config.webhooks.fitbitVerificationCode;
@@ -108,10 +108,15 @@ export class FitbitWebhookController {
   @ApiQuery({ name: 'verify', required: false, type: String })
   @ApiNoContentResponse({ description: 'The verification code matches' })
   @ApiErrorResponses(404)
-  verifySubscriber(@Query('verify') verify: unknown): void {
+  verifySubscriber(
+    @Query('verify') verify: unknown,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): void {
     if (!verificationCodeMatches(verify, this.legacyCode)) {
-      throw new NotFoundError('Unknown verification code');
+      this.limiter.refuse(req, new NotFoundError('Unknown verification code'));
     }
+    this.limiter.admitVerified(FITBIT_PROVIDER, res);
   }
 
   @Post()
@@ -150,31 +155,41 @@ export class FitbitWebhookController {
     const raw = rawJsonBody(req);
     const body: unknown = req.body;
     if (isVerificationRequest(body)) {
-      this.checkHandshake(req.headers.authorization);
+      this.checkHandshake(req);
+      this.limiter.admitVerified(FITBIT_PROVIDER, res);
       res.status(HttpStatus.CREATED);
       return undefined;
     }
     const legacySignature = req.headers['x-fitbit-signature'];
     if (typeof legacySignature === 'string') {
+      if (!legacySignatureValid(raw, legacySignature, this.legacySecret)) {
+        this.limiter.refuse(req, new UnauthorizedError('Invalid signature'));
+      }
+      this.limiter.admitVerified(FITBIT_PROVIDER, res);
       res.status(HttpStatus.ACCEPTED);
-      return this.receiveLegacy(raw, legacySignature, body);
+      return this.receiveLegacy(body);
     }
-    await this.receiveGoogle(req, raw, body);
+    await this.verifyGoogle(req, raw);
+    this.limiter.admitVerified(FITBIT_PROVIDER, res);
+    const queued = await this.webhooks.acceptGoogle(parseGoogleNotifications(body));
+    this.stats.recordNotification(FITBIT_PROVIDER, queued);
     return undefined;
   }
 
   /** Google's first handshake POST carries the secret and wants 201; its second carries none and wants 401. */
-  private checkHandshake(authorization: string | undefined): void {
+  private checkHandshake(req: Request): void {
     const secret = this.handshakeSecret;
+    const authorization = req.headers.authorization;
     if (secret === undefined || authorization === undefined || !authorizationMatches(authorization, secret)) {
-      throw new UnauthorizedError('Invalid webhook authorization');
+      this.limiter.refuse(req, new UnauthorizedError('Invalid webhook authorization'));
     }
   }
 
-  private async receiveGoogle(req: Request, raw: Buffer, body: unknown): Promise<void> {
+  /** Refuses (counted against the source address) anything whose signature does not verify. */
+  private async verifyGoogle(req: Request, raw: Buffer): Promise<void> {
     const signatures = headerValues(req, GOOGLE_SIGNATURE_HEADERS);
     if (signatures.length === 0) {
-      throw new UnauthorizedError('Missing signature');
+      this.limiter.refuse(req, new UnauthorizedError('Missing signature'));
     }
     // Live notifications omit Authorization after the handshake (research §5); one that is sent must match.
     const authorization = req.headers.authorization;
@@ -183,19 +198,14 @@ export class FitbitWebhookController {
       authorization !== undefined &&
       !authorizationMatches(authorization, this.handshakeSecret)
     ) {
-      throw new UnauthorizedError('Invalid webhook authorization');
+      this.limiter.refuse(req, new UnauthorizedError('Invalid webhook authorization'));
     }
     if (!(await this.verifier.verify(raw, signatures))) {
-      throw new UnauthorizedError('Invalid signature');
+      this.limiter.refuse(req, new UnauthorizedError('Invalid signature'));
     }
-    const queued = await this.webhooks.acceptGoogle(parseGoogleNotifications(body));
-    this.stats.recordNotification(FITBIT_PROVIDER, queued);
   }
 
-  private async receiveLegacy(raw: Buffer, signature: string, body: unknown): Promise<WebhookAcceptedDto> {
-    if (!legacySignatureValid(raw, signature, this.legacySecret)) {
-      throw new UnauthorizedError('Invalid signature');
-    }
+  private async receiveLegacy(body: unknown): Promise<WebhookAcceptedDto> {
     const queued = await this.webhooks.acceptLegacy(parseLegacyNotifications(body));
     this.stats.recordNotification(FITBIT_PROVIDER, queued);
     return {

@@ -1,13 +1,14 @@
-import { Body, Controller, Get, Head, Header, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Head, Header, HttpCode, Post, Query, Req, UseGuards } from '@nestjs/common';
+import type { Request } from 'express';
 import { ApiAcceptedResponse, ApiConsumes, ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../../common/auth/auth.decorators.js';
 import { ApiErrorResponses } from '../../common/errors/api-error.docs.js';
-import { RateLimit } from '../../common/rate-limit/rate-limit.decorator.js';
 import {
   ChallengeQueryDto,
   WebhookAcceptedDto,
   WithingsNotificationDto,
 } from './withings-notification.dto.js';
+import { WebhookLimiter } from '../shared/webhook-limiter.service.js';
 import { WebhookStatsService } from '../stats/webhook-stats.service.js';
 import { WithingsWebhookGuard } from './withings-webhook.guard.js';
 import { WithingsWebhookService } from './withings-webhook.service.js';
@@ -18,24 +19,26 @@ import { WithingsWebhookService } from './withings-webhook.service.js';
  */
 @ApiTags('webhooks')
 @Public()
-@RateLimit('webhooks')
 @Controller('webhooks/withings')
 export class WithingsWebhookController {
   constructor(
     private readonly webhooks: WithingsWebhookService,
     private readonly stats: WebhookStatsService,
+    private readonly limiter: WebhookLimiter,
   ) {}
 
   @Head()
   @ApiExcludeEndpoint()
-  probe(): void {
-    // Withings sends HEAD to the callback at subscribe time and wants a 2xx.
+  probe(@Req() req: Request): void {
+    // Withings sends HEAD to the callback at subscribe time and wants a 2xx. No credential: limited per address.
+    this.limiter.admitUnverified(req);
   }
 
   @Get()
   @Header('Content-Type', 'text/plain; charset=utf-8')
   @ApiOperation({ summary: 'Verification: echoes ?challenge= as text/plain' })
-  challenge(@Query() query: ChallengeQueryDto): string {
+  challenge(@Query() query: ChallengeQueryDto, @Req() req: Request): string {
+    this.limiter.admitUnverified(req);
     return query.challenge ?? '';
   }
 

@@ -1,9 +1,10 @@
 import { Injectable, NotFoundException, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIPv4 } from 'node:net';
 import { ForbiddenError } from '../../common/errors/api-error.js';
 import { AppConfig } from '../../config/app-config.js';
+import { WebhookLimiter } from '../shared/webhook-limiter.service.js';
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
@@ -35,28 +36,34 @@ export function isAllowed(list: BlockList, ip: string): boolean {
 
 /**
  * Withings signs nothing, so a notification is trusted by its secret path token (else 404, as if the route did
- * not exist) and, when WITHINGS_WEBHOOK_IP_ALLOWLIST is set, by its source address (else 403).
+ * not exist) and, when WITHINGS_WEBHOOK_IP_ALLOWLIST is set, by its source address (else 403). Only then does it
+ * spend the provider's rate-limit budget; a refused one is counted against its source address (WebhookLimiter).
  */
 @Injectable()
 export class WithingsWebhookGuard implements CanActivate {
   private readonly secret: string | undefined;
   private readonly allowList: BlockList | undefined;
 
-  constructor(config: AppConfig) {
+  constructor(
+    config: AppConfig,
+    private readonly limiter: WebhookLimiter,
+  ) {
     const { webhookSecret, webhookIpAllowlist } = config.linking.withings;
     this.secret = webhookSecret;
     this.allowList = webhookIpAllowlist.length > 0 ? allowListOf(webhookIpAllowlist) : undefined;
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const req = context.switchToHttp().getRequest<Request>();
+    const http = context.switchToHttp();
+    const req = http.getRequest<Request>();
     const token = req.params['token'];
     if (this.secret === undefined || typeof token !== 'string' || !secretsMatch(token, this.secret)) {
-      throw new NotFoundException();
+      this.limiter.refuse(req, new NotFoundException());
     }
     if (this.allowList !== undefined && !isAllowed(this.allowList, req.ip ?? '')) {
-      throw new ForbiddenError('Source address not allowed');
+      this.limiter.refuse(req, new ForbiddenError('Source address not allowed'));
     }
+    this.limiter.admitVerified('withings', http.getResponse<Response>());
     return true;
   }
 }
