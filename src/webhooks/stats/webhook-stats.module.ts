@@ -17,6 +17,6 @@ import { WebhookStatsService } from './webhook-stats.service.js';
 })
 export class WebhookStatsModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(WebhookStatsMiddleware).forRoutes('*path');
+    consumer.apply(WebhookStatsMiddleware).forRoutes('webhooks/*path');
   }
 }
