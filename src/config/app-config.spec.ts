@@ -29,6 +29,7 @@ describe(loadConfig.name, () => {
       userSyncStatus: 60,
       deviceSync: 10,
       webhooks: 1000,
+      webhooksUnverified: 120,
     });
   });
 
