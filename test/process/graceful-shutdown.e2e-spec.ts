@@ -33,7 +33,10 @@ function serviceEnv(port: number, prefix: string, extra: Record<string, string>)
   };
 }
 
-async function start(prefix: string, extra: Record<string, string>): Promise<{ proc: ServiceProcess; base: string }> {
+async function start(
+  prefix: string,
+  extra: Record<string, string>,
+): Promise<{ proc: ServiceProcess; base: string }> {
   const port = await freePort();
   const proc = new ServiceProcess(serviceEnv(port, prefix, extra));
   procs.push(proc);
@@ -160,14 +163,21 @@ describe('graceful shutdown of the built service', () => {
 
     const other = await start(prefix, { SHUTDOWN_READINESS_DELAY_MS: '0' });
     await waitUntil('job completed by another worker', async () => (await job.getState()) === 'completed');
-    expect(await queue.getJobCounts('failed', 'waiting', 'active')).toEqual({ failed: 0, waiting: 0, active: 0 });
+    expect(await queue.getJobCounts('failed', 'waiting', 'active')).toEqual({
+      failed: 0,
+      waiting: 0,
+      active: 0,
+    });
     other.proc.child.kill('SIGTERM');
     expect((await other.proc.exited).code).toBe(0);
   });
 
   it('should exit at once, non-zero and saying so, on a second signal', async () => {
     const prefix = uniqueRedisPrefix();
-    const { proc } = await start(prefix, { SHUTDOWN_READINESS_DELAY_MS: '5000', SHUTDOWN_TIMEOUT_MS: '20000' });
+    const { proc } = await start(prefix, {
+      SHUTDOWN_READINESS_DELAY_MS: '5000',
+      SHUTDOWN_TIMEOUT_MS: '20000',
+    });
     proc.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));
     const signalled = performance.now();
