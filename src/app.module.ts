@@ -14,6 +14,7 @@ import { QueueModule } from './common/queue/queue.module.js';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
 import { RedisModule } from './common/redis/redis.module.js';
 import { ResilienceModule } from './common/resilience/resilience.module.js';
+import { ShutdownModule } from './common/shutdown/shutdown.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -36,6 +37,7 @@ export class AppModule implements NestModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule,
+        ShutdownModule,
         DatabaseModule,
         RedisModule,
         ResilienceModule,

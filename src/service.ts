@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger, type INestApplication } from '@nestjs/common';
 import { createApp } from './app.factory.js';
+import { exitGracefullyOnSignals } from './common/shutdown/graceful-shutdown.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
 import { loadDotEnv } from './config/dotenv.js';
 import { ensureDatabase } from './database/ensure-database.js';
@@ -25,7 +26,8 @@ function configOrExit(): AppConfig {
 
 /**
  * Boots the service as configured by the environment (and .env), listens, and owns the process from then on:
- * SIGTERM/SIGINT drain HTTP and workers, then exit. The sandbox launcher calls this after starting its simulators.
+ * SIGTERM/SIGINT drain HTTP and workers, then exit (exitGracefullyOnSignals). The sandbox launcher calls this
+ * after starting its simulators.
  */
 export async function runService(): Promise<RunningService> {
   const config = configOrExit();
@@ -35,32 +37,7 @@ export async function runService(): Promise<RunningService> {
   }
   const app = await createApp(config);
 
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) {
-      return;
-    }
-    stopping = true;
-    logger.log(`${signal} received: closing the HTTP server and workers`);
-    // Workers wait for their active jobs with no limit of their own; this bounds the whole shutdown.
-    setTimeout(() => {
-      logger.error(`Shutdown took longer than ${config.shutdownTimeoutMs} ms; exiting anyway`);
-      process.exit(1);
-    }, config.shutdownTimeoutMs).unref();
-    app.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error(`Shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => {
-    stop('SIGTERM');
-  });
-  process.once('SIGINT', () => {
-    stop('SIGINT');
-  });
+  exitGracefullyOnSignals(app, config.shutdown, logger);
 
   await app.listen(config.port, config.host);
   logger.log(`Open Health Exchange listening on ${config.host}:${config.port} (role ${config.role})`);

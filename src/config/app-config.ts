@@ -6,6 +6,7 @@ import { corsConfig, type CorsConfig } from './cors-config.js';
 import { EnvironmentVariables } from './env.schema.js';
 import { failFastConfig, type FailFastConfig } from './fail-fast-config.js';
 import { linkingConfig, type LinkingConfig } from './linking-config.js';
+import { shutdownConfig, type ShutdownConfig } from './shutdown-config.js';
 import { securityConfig, type OidcConfig, type TrustProxy } from './security-config.js';
 import { syncConfig, type SyncConfig, type WebhookVerificationConfig } from './sync-config.js';
 
@@ -85,7 +86,7 @@ export class AppConfig {
   readonly migrateOnStart!: boolean;
   readonly createDatabaseIfMissing!: boolean;
   readonly logLevel!: LogLevel;
-  readonly shutdownTimeoutMs!: number;
+  readonly shutdown!: ShutdownConfig;
   readonly swaggerEnabled!: boolean;
   readonly trustProxy!: TrustProxy;
   readonly publicBaseUrl!: string | undefined;
@@ -132,6 +133,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const linking = linkingConfig(vars, problems);
   const { sync, webhooks } = syncConfig(vars, problems);
   const cors = corsConfig(vars, problems);
+  const shutdown = shutdownConfig(vars, problems);
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
@@ -150,7 +152,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     migrateOnStart: vars.MIGRATE_ON_START,
     createDatabaseIfMissing: vars.DATABASE_CREATE_IF_MISSING ?? vars.NODE_ENV !== 'production',
     logLevel: vars.LOG_LEVEL,
-    shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
+    shutdown,
     swaggerEnabled: vars.SWAGGER_ENABLED ?? vars.NODE_ENV !== 'production',
     trustProxy,
     publicBaseUrl,

@@ -12,7 +12,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { toBool, toInt, toList } from './env-transforms.js';
-import { FailFastEnvironmentVariables } from './fail-fast.env.js';
+import { ShutdownEnvironmentVariables } from './shutdown.env.js';
 
 export const ROLES = ['all', 'api', 'worker'] as const;
 export const AUTH_MODES = ['bearer', 'none'] as const;
@@ -27,7 +27,7 @@ export const FHIR_SIGNING_ALGS = ['RS384', 'ES384'] as const;
  * The raw environment as the service accepts it. Every setting the service reads is declared here so that a
  * typo or a malformed value stops start-up instead of surfacing later as odd behaviour.
  */
-export class EnvironmentVariables extends FailFastEnvironmentVariables {
+export class EnvironmentVariables extends ShutdownEnvironmentVariables {
   @IsIn(NODE_ENVS)
   NODE_ENV: (typeof NODE_ENVS)[number] = 'development';
 
@@ -98,11 +98,6 @@ export class EnvironmentVariables extends FailFastEnvironmentVariables {
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
-
-  @Transform(toInt)
-  @IsInt()
-  @Min(100)
-  SHUTDOWN_TIMEOUT_MS = 10_000;
 
   @IsOptional()
   @Transform(toBool)

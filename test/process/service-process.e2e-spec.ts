@@ -15,6 +15,7 @@ function baseEnv(port: number): Record<string, string> {
     MIGRATE_ON_START: 'true',
     LOG_LEVEL: 'info',
     SHUTDOWN_TIMEOUT_MS: '5000',
+    SHUTDOWN_READINESS_DELAY_MS: '100',
   };
 }
 

@@ -60,6 +60,12 @@ export class ReadinessDto {
   @ApiProperty({ example: true })
   ready!: boolean;
 
+  @ApiPropertyOptional({
+    example: true,
+    description: 'Present once SIGTERM was received; checks are then skipped',
+  })
+  shutting_down?: true;
+
   @ApiProperty({ example: { database: true, redis: true } })
   checks!: { database: boolean; redis: boolean };
 }
