@@ -3,9 +3,9 @@ import { loadConfig } from './app-config.js';
 import { env, failure } from '../../test/support/config-env.js';
 
 describe('Fail-fast settings', () => {
-  it('should default to half-second waits and 5000 waiting notifications', () => {
+  it('should default to a 1 s Redis wait, a half-second database wait and 5000 waiting notifications', () => {
     expect(loadConfig(env()).failFast).toEqual({
-      redisCommandTimeoutMs: 500,
+      redisCommandTimeoutMs: 1000,
       inboxDbTimeoutMs: 500,
       inboxMaxPending: 5_000,
     });

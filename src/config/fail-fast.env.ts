@@ -14,7 +14,7 @@ export class FailFastEnvironmentVariables extends CorsEnvironmentVariables {
   @IsInt()
   @Min(50)
   @Max(60_000)
-  REDIS_COMMAND_TIMEOUT_MS = 500;
+  REDIS_COMMAND_TIMEOUT_MS = 1000;
 
   /** Longest wait for a database connection, and for the statement, when a webhook stores its notifications. */
   @Transform(toInt)

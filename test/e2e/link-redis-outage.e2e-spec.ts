@@ -10,7 +10,7 @@ describe('Link confirmation while Redis is away', () => {
 
   beforeAll(async () => {
     redis = await PrivateRedis.start();
-    h = await startLinkingHarness({ REDIS_URL: redis.url });
+    h = await startLinkingHarness({ REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '500' });
   });
   afterAll(async () => {
     await h.stop();

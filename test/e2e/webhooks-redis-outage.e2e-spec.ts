@@ -102,6 +102,7 @@ describe('Webhook intake while Redis is away', () => {
     t = await startApp({
       ROLE: 'api',
       REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+      REDIS_COMMAND_TIMEOUT_MS: '500',
       WITHINGS_WEBHOOK_SECRET: SECRET,
       GOOGLE_HEALTH_WEBHOOK_SECRET: GOOGLE_SECRET,
       GOOGLE_HEALTH_WEBHOOK_KEYSET: sender.keysetJson(),

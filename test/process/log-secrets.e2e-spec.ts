@@ -68,6 +68,7 @@ describe('secrets in the service log', { timeout: 120_000 }, () => {
       ROLE: 'all',
       DATABASE_URL: databaseUrl,
       REDIS_URL: TEST_REDIS_URL,
+      REDIS_COMMAND_TIMEOUT_MS: '5000',
       REDIS_KEY_PREFIX: uniqueRedisPrefix(),
       MIGRATE_ON_START: 'false',
       LOG_LEVEL: 'debug',

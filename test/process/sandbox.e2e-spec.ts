@@ -63,6 +63,7 @@ describe('npm start: the sandbox', { timeout: 120_000 }, () => {
         HOST: '127.0.0.1',
         DATABASE_URL: databaseUrl.toString(),
         REDIS_URL: TEST_REDIS_URL,
+        REDIS_COMMAND_TIMEOUT_MS: '5000',
         REDIS_KEY_PREFIX: redisPrefix,
         LOG_LEVEL: 'warn',
       },

@@ -35,6 +35,9 @@ export async function startApp(env: Record<string, string | undefined> = {}): Pr
     LOG_LEVEL: 'silent',
     MIGRATE_ON_START: 'false',
     DATABASE_POOL_SIZE: '4',
+    // Two test files and their apps share two cores: a production-sized Redis timeout would fail healthy commands
+    // under that load. Outage tests set the production value themselves.
+    REDIS_COMMAND_TIMEOUT_MS: '5000',
     ...env,
   });
   const app = await createApp(config);
