@@ -1,16 +1,26 @@
 import { LinkJobs } from '../../src/ingestors/links/link-jobs.js';
 import { getQueueToken } from '@nestjs/bullmq';
-import type { Queue } from 'bullmq';
+import { UnrecoverableError, Worker, type Queue } from 'bullmq';
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { QueueName, type JobDataByQueue } from '../../src/common/queue/queue-names.js';
-import { InboxReconciler } from '../../src/webhooks/inbox/inbox-reconciler.service.js';
+import { InboxReconciler, type ReconcileCounts } from '../../src/webhooks/inbox/inbox-reconciler.service.js';
 import { startApp, type TestApp } from '../support/app.js';
 import { createLink, createUser } from '../support/fixtures.js';
 import { ownDatabase } from '../support/test-env.js';
 
 const SECRET = 'withings-hook-secret-reconciler-0123';
 const PATH = `/webhooks/withings/${SECRET}`;
+
+/** A pass's counts: the ones given, zero for the rest. */
+const counts = (some: Partial<ReconcileCounts>): ReconcileCounts => ({
+  checked: 0,
+  requeued: 0,
+  alive: 0,
+  failed: 0,
+  resynced: 0,
+  ...some,
+});
 
 interface Row {
   id: string;
@@ -104,7 +114,7 @@ describe('Inbox reconciler', () => {
     await age(id);
 
     const before = Date.now();
-    expect(await reconciler.reconcileOnce()).toEqual({ checked: 1, requeued: 1, alive: 0, resynced: 0 });
+    expect(await reconciler.reconcileOnce()).toEqual(counts({ checked: 1, requeued: 1 }));
 
     const job = await queue.getJob(id);
     expect(job?.id).toBe(id);
@@ -115,7 +125,7 @@ describe('Inbox reconciler', () => {
     expect(after).toMatchObject({ status: 'queued', attempts: 2 });
     expect(after.queued_at!.getTime()).toBeGreaterThanOrEqual(before - 1000);
     // Re-queued rows are fresh again: a second pass checks nothing.
-    expect(await reconciler.reconcileOnce()).toEqual({ checked: 0, requeued: 0, alive: 0, resynced: 0 });
+    expect(await reconciler.reconcileOnce()).toEqual(counts({}));
   });
 
   it('should queue a row left received when the add never happened', async () => {
@@ -126,7 +136,7 @@ describe('Inbox reconciler', () => {
       [id],
     );
     await age(id);
-    expect(await reconciler.reconcileOnce()).toEqual({ checked: 1, requeued: 1, alive: 0, resynced: 0 });
+    expect(await reconciler.reconcileOnce()).toEqual(counts({ checked: 1, requeued: 1 }));
     expect((await queue.getJob(id))?.data).toEqual({ inboxId: id });
     expect(await row(id)).toMatchObject({ status: 'queued', attempts: 1, queued_at: expect.any(Date) });
   });
@@ -136,7 +146,7 @@ describe('Inbox reconciler', () => {
     await age(id);
     const stale = await row(id);
     const jobBefore = await queue.getJob(id);
-    expect(await reconciler.reconcileOnce()).toEqual({ checked: 1, requeued: 0, alive: 1, resynced: 0 });
+    expect(await reconciler.reconcileOnce()).toEqual(counts({ checked: 1, alive: 1 }));
     expect(await row(id)).toEqual(stale);
     const jobAfter = await queue.getJob(id);
     expect(jobAfter?.timestamp).toBe(jobBefore?.timestamp);
@@ -146,15 +156,106 @@ describe('Inbox reconciler', () => {
     const id = await accept();
     await loseJob(id);
     const fresh = await row(id);
-    expect(await reconciler.reconcileOnce()).toEqual({ checked: 0, requeued: 0, alive: 0, resynced: 0 });
+    expect(await reconciler.reconcileOnce()).toEqual(counts({}));
     expect(await row(id)).toEqual(fresh);
     expect(await queue.getJob(id)).toBeUndefined();
     // The same row is picked up once it is older than the stale age. (Not via a future `now`: that would also
     // reach the fresh rows of test files running in parallel on the same database.)
     await age(id);
-    expect(await reconciler.reconcileOnce()).toEqual({ checked: 1, requeued: 1, alive: 0, resynced: 0 });
+    expect(await reconciler.reconcileOnce()).toEqual(counts({ checked: 1, requeued: 1 }));
     expect((await queue.getJob(id))?.data).toEqual({ inboxId: id });
   });
+
+  it('should never re-queue failed rows, and fail a stale row whose job sits in the failed set', async () => {
+    const failed = await accept();
+    await loseJob(failed);
+    await api.dataSource.query(
+      `UPDATE notification_inbox SET status = 'failed', failure_reason = 'provider_refused', failed_at = now()
+        WHERE id = $1`,
+      [failed],
+    );
+    await queue.drain();
+    const dead = await accept();
+    // What a worker that died before recording the failure leaves: the job failed, the row still queued.
+    const worker = new Worker(QueueName.Notifications, undefined, {
+      connection: queue.opts.connection,
+      prefix: queue.opts.prefix,
+    });
+    try {
+      const job = await worker.getNextJob('dead-worker');
+      expect(job.id).toBe(dead);
+      await job.moveToFailed(new UnrecoverableError('connect ECONNREFUSED 10.0.0.7'), 'dead-worker', false);
+    } finally {
+      await worker.close();
+    }
+    await age(failed, dead);
+
+    expect(await reconciler.reconcileOnce()).toEqual(counts({ checked: 1, failed: 1 }));
+    expect(await queue.getJob(failed)).toBeUndefined();
+    expect(await row(failed)).toMatchObject({ status: 'failed', attempts: 1 });
+    const rows = await api.dataSource.query<{ status: string; failure_reason: string }[]>(
+      `SELECT status, failure_reason FROM notification_inbox WHERE id = $1`,
+      [dead],
+    );
+    expect(rows[0]).toEqual({ status: 'failed', failure_reason: 'job_failed' });
+  });
+
+  /**
+   * Inserts `n` stale queued rows one second apart (oldest first) without jobs. Ids are chosen so that id order is
+   * the reverse of age for the `reversed` oldest ones: a scan in id order would reach them last.
+   */
+  const staleRows = async (n: number, reversed: number, newestHighIds = false): Promise<string[]> => {
+    const rows = await api.dataSource.query<{ id: string }[]>(
+      `INSERT INTO notification_inbox (id, provider, dedup_key, link_id, payload, status, received_at, queued_at, attempts)
+       SELECT CASE WHEN ($3 AND i > $1 - $2) OR (NOT $3 AND i <= $2)
+                   THEN ('ffffffff-ffff-4fff-8fff-' || lpad(($1 - i)::text, 12, '0'))::uuid
+                   ELSE gen_random_uuid() END,
+              'withings', md5(random()::text || i), 1, '{}'::jsonb, 'queued', t, t, 1
+         FROM generate_series(1, $1) AS i, LATERAL (SELECT now() - interval '2 days' + i * interval '1 second') AS x(t)
+       RETURNING id`,
+      [n, reversed, newestHighIds],
+    );
+    const ids = rows.map((r) => r.id);
+    touched.push(...ids);
+    return ids;
+  };
+  const withJobs = async (ids: readonly string[]): Promise<number> => {
+    const jobs = await Promise.all(ids.map((id) => queue.getJob(id)));
+    return jobs.filter((j) => j !== undefined).length;
+  };
+
+  it('should reach the oldest stale rows first and every row across passes (5,050 rows, 5,000 a pass)', async () => {
+    const ids = await staleRows(5_050, 50);
+    const oldest = ids.slice(0, 50);
+    const newest = ids.slice(-50);
+    try {
+      const first = await reconciler.reconcileOnce();
+      expect(first).toMatchObject({ checked: 5_000, requeued: 5_000 });
+      expect(await withJobs(oldest)).toBe(50);
+      expect(await withJobs(newest)).toBe(0);
+      expect((await reconciler.reconcileOnce()).requeued).toBe(50);
+      expect(await withJobs(ids)).toBe(5_050);
+    } finally {
+      await queue.drain();
+    }
+  }, 120_000);
+
+  it('should resume after the last row across passes, so rows with live jobs never starve the rest', async () => {
+    const ids = await staleRows(5_050, 50, true);
+    const newest = ids.slice(-50);
+    // The 5,000 oldest rows' jobs are alive (waiting): a pass checks them and leaves them stale.
+    await queue.addBulk(
+      ids.slice(0, 5_000).map((id) => ({ name: 'withings', data: { inboxId: id }, opts: { jobId: id } })),
+    );
+    try {
+      expect(await reconciler.reconcileOnce()).toMatchObject({ checked: 5_000, requeued: 0 });
+      const second = await reconciler.reconcileOnce();
+      expect(second.requeued).toBe(50);
+      expect(await withJobs(newest)).toBe(50);
+    } finally {
+      await queue.drain();
+    }
+  }, 120_000);
 
   it('should never re-queue done or dropped rows', async () => {
     const done = await accept();
@@ -164,7 +265,7 @@ describe('Inbox reconciler', () => {
     expect(await row(dropped)).toMatchObject({ status: 'dropped', attempts: 0 });
     await age(done, dropped);
 
-    expect(await reconciler.reconcileOnce()).toEqual({ checked: 0, requeued: 0, alive: 0, resynced: 0 });
+    expect(await reconciler.reconcileOnce()).toEqual(counts({}));
     expect(await queue.getJob(done)).toBeUndefined();
     expect(await queue.getJob(dropped)).toBeUndefined();
     expect(await row(done)).toMatchObject({ status: 'done', attempts: 1 });
@@ -215,7 +316,7 @@ describe('Inbox reconciler', () => {
       await loseJob(id);
       await age(id);
       const bound = worker.app.get(InboxReconciler);
-      expect(await bound.reconcileOnce()).toEqual({ checked: 1, requeued: 1, alive: 0, resynced: 0 });
+      expect(await bound.reconcileOnce()).toEqual(counts({ checked: 1, requeued: 1 }));
       expect((await queue.getJob(id))?.data).toEqual({ inboxId: id });
     } finally {
       await worker.close();
