@@ -1,11 +1,14 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApiKeyService } from '../../src/common/auth/api-key.service.js';
 import { QueueName } from '../../src/common/queue/queue-names.js';
 import { ProviderCallError } from '../../src/ingestors/auth/provider-auth.js';
 import { WithingsNotifications } from '../../src/ingestors/withings/withings.notifications.js';
 import { startApp, type TestApp } from '../support/app.js';
+import { TEST_REDIS_URL } from '../support/test-env.js';
 import { createLink, createUser, newEhrUserId } from '../support/fixtures.js';
 import { eventually } from './sync-pipeline.harness.js';
 
@@ -13,6 +16,9 @@ const SECRET = 'withings-hook-secret-deadletters-01';
 const PATH = `/webhooks/withings/${SECRET}`;
 const FAILED = '/api/base/inbox/failed/';
 const REPLAY = '/api/base/inbox/failed/replay/';
+
+/** The compiled CLI (`npm run build` first, as every test run does). */
+const CLI = 'dist/src/webhooks/inbox/inbox-dead-letters.cli.js';
 
 const idsOf = (page: unknown): string[] => (page as { results: { id: string }[] }).results.map((r) => r.id);
 
@@ -207,5 +213,42 @@ describe('Inbox dead letters', { timeout: 60_000 }, () => {
         (await Promise.all(ids.map(row))).every((r) => r.status !== 'failed' && r.status !== 'queued'),
       'the replayed rows',
     );
+  });
+
+  it('should list and replay from the CLI, printing a summary', async () => {
+    breakRouting(() => new ProviderCallError('refused', false));
+    const id = await accept();
+    await eventually(async () => (await row(id)).status === 'failed', 'the row to fail');
+    vi.restoreAllMocks();
+    const cli = async (...args: string[]): Promise<string> =>
+      (
+        await promisify(execFile)('node', [CLI, ...args], {
+          env: {
+            PATH: process.env['PATH'],
+            DATABASE_URL: t.config.databaseUrl,
+            REDIS_URL: TEST_REDIS_URL,
+            REDIS_KEY_PREFIX: t.config.redisKeyPrefix,
+          },
+        })
+      ).stdout;
+
+    const listed = await cli(
+      'list',
+      '--provider',
+      'withings',
+      '--reason',
+      'provider_refused',
+      '--limit',
+      '100',
+    );
+    expect(listed).toContain(`${id}  withings  provider_refused`);
+    expect(listed).toMatch(/^\d+ failed notification\(s\); \d+ shown from offset 0$/m);
+    expect(await cli('replay', '--ids', id)).toBe(`Replayed 1 notification(s): ${id}\n`);
+    await eventually(async () => !['failed', 'queued'].includes((await row(id)).status), 'the replayed row');
+    const audit = await t.dataSource.query<{ actor: string }[]>(
+      `SELECT actor FROM audit_events WHERE action = 'inbox.replayed' AND details->>'inbox_id' = $1`,
+      [id],
+    );
+    expect(audit).toEqual([{ actor: expect.stringMatching(/^cli:/) }]);
   });
 });
