@@ -200,63 +200,6 @@ describe('Inbox reconciler', () => {
     expect(rows[0]).toEqual({ status: 'failed', failure_reason: 'job_failed' });
   });
 
-  /**
-   * Inserts `n` stale queued rows one second apart (oldest first) without jobs. Ids are chosen so that id order is
-   * the reverse of age for the `reversed` oldest ones: a scan in id order would reach them last.
-   */
-  const staleRows = async (n: number, reversed: number, newestHighIds = false): Promise<string[]> => {
-    const rows = await api.dataSource.query<{ id: string }[]>(
-      `INSERT INTO notification_inbox (id, provider, dedup_key, link_id, payload, status, received_at, queued_at, attempts)
-       SELECT CASE WHEN ($3 AND i > $1 - $2) OR (NOT $3 AND i <= $2)
-                   THEN ('ffffffff-ffff-4fff-8fff-' || lpad(($1 - i)::text, 12, '0'))::uuid
-                   ELSE gen_random_uuid() END,
-              'withings', md5(random()::text || i), 1, '{}'::jsonb, 'queued', t, t, 1
-         FROM generate_series(1, $1) AS i, LATERAL (SELECT now() - interval '2 days' + i * interval '1 second') AS x(t)
-       RETURNING id`,
-      [n, reversed, newestHighIds],
-    );
-    const ids = rows.map((r) => r.id);
-    touched.push(...ids);
-    return ids;
-  };
-  const withJobs = async (ids: readonly string[]): Promise<number> => {
-    const jobs = await Promise.all(ids.map((id) => queue.getJob(id)));
-    return jobs.filter((j) => j !== undefined).length;
-  };
-
-  it('should reach the oldest stale rows first and every row across passes (5,050 rows, 5,000 a pass)', async () => {
-    const ids = await staleRows(5_050, 50);
-    const oldest = ids.slice(0, 50);
-    const newest = ids.slice(-50);
-    try {
-      const first = await reconciler.reconcileOnce();
-      expect(first).toMatchObject({ checked: 5_000, requeued: 5_000 });
-      expect(await withJobs(oldest)).toBe(50);
-      expect(await withJobs(newest)).toBe(0);
-      expect((await reconciler.reconcileOnce()).requeued).toBe(50);
-      expect(await withJobs(ids)).toBe(5_050);
-    } finally {
-      await queue.drain();
-    }
-  }, 120_000);
-
-  it('should resume after the last row across passes, so rows with live jobs never starve the rest', async () => {
-    const ids = await staleRows(5_050, 50, true);
-    const newest = ids.slice(-50);
-    // The 5,000 oldest rows' jobs are alive (waiting): a pass checks them and leaves them stale.
-    await queue.addBulk(
-      ids.slice(0, 5_000).map((id) => ({ name: 'withings', data: { inboxId: id }, opts: { jobId: id } })),
-    );
-    try {
-      expect(await reconciler.reconcileOnce()).toMatchObject({ checked: 5_000, requeued: 0 });
-      const second = await reconciler.reconcileOnce();
-      expect(second.requeued).toBe(50);
-      expect(await withJobs(newest)).toBe(50);
-    } finally {
-      await queue.drain();
-    }
-  }, 120_000);
-
   it('should never re-queue done or dropped rows', async () => {
     const done = await accept();
     await loseJob(done);

@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
+import { runCli } from '../../common/cli/run-cli.js';
 import { AuditService } from '../../common/audit/audit.service.js';
 import { QueueName, type JobDataByQueue } from '../../common/queue/queue-names.js';
 import { loadDotEnv } from '../../config/dotenv.js';
@@ -87,10 +88,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : String(err));
-    process.exit(1);
-  },
-);
+runCli(main);
