@@ -5,6 +5,7 @@ import { NotificationInbox1764000000000 } from './1764000000000-notification-inb
 import { InboxRouting1764100000000 } from './1764100000000-inbox-routing.js';
 import { PendingLinks1764200000000 } from './1764200000000-pending-links.js';
 import { InboxDedupWindow1764300000000 } from './1764300000000-inbox-dedup-window.js';
+import { InboxDeadLetters1764400000000 } from './1764400000000-inbox-dead-letters.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (no glob) so the same list loads under the test runner,
@@ -18,4 +19,5 @@ export const MIGRATIONS = [
   InboxRouting1764100000000,
   PendingLinks1764200000000,
   InboxDedupWindow1764300000000,
+  InboxDeadLetters1764400000000,
 ];

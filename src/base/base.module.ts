@@ -15,6 +15,9 @@ import { LinkWriterRepository } from './link/link-writer.repository.js';
 import { UnlinkService } from './link/unlink.service.js';
 import { ProviderRevocation } from './link/provider-revocation.service.js';
 import { LinkController } from './link/link.controller.js';
+import { FailedInboxController } from './inbox/failed-inbox.controller.js';
+import { FailedInboxService } from './inbox/failed-inbox.service.js';
+import { InboxDeadLetters } from '../webhooks/inbox/inbox-dead-letters.js';
 import { PatientAccessService } from './patient-access.service.js';
 import { ProvidersController } from './providers/providers.controller.js';
 import { ProvidersService } from './providers/providers.service.js';
@@ -27,10 +30,10 @@ import { SyncController } from './sync/sync.controller.js';
 import { DeviceSyncTriggerService } from './sync/device-sync-trigger.service.js';
 import { SupportedProviderPipe } from './supported-provider.pipe.js';
 
-/** The clinical app's REST API under /api/base: providers, links and sync status. */
+/** The clinical app's REST API under /api/base: providers, links, sync status and the inbox's dead letters. */
 @Module({
   imports: [TypeOrmModule.forFeature([EhrUser, Provider, ProviderLink, SyncState]), IngestorsModule],
-  controllers: [ProvidersController, SyncController, LinkController],
+  controllers: [ProvidersController, SyncController, LinkController, FailedInboxController],
   providers: [
     EhrUserRepository,
     ProviderRepository,
@@ -50,6 +53,8 @@ import { SupportedProviderPipe } from './supported-provider.pipe.js';
     UnlinkService,
     ProviderRevocation,
     SupportedProviderPipe,
+    InboxDeadLetters,
+    FailedInboxService,
   ],
 })
 export class BaseModule {}

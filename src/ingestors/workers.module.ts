@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { RetentionService } from '../common/retention/retention.service.js';
+import { inboxMetricProviders } from '../metrics/inbox-metrics.js';
 import { retentionMetricProviders } from '../metrics/retention-metrics.js';
 import { PublishersModule } from '../publishers/publishers.module.js';
 import { InboxReconciler } from '../webhooks/inbox/inbox-reconciler.service.js';
@@ -31,6 +32,7 @@ import { NotificationRoutingRepository } from './sync/notification-routing.repos
     RetentionService,
     MaintenanceProcessor,
     ...retentionMetricProviders,
+    ...inboxMetricProviders,
   ],
 })
 export class WorkersModule {}

@@ -7,4 +7,5 @@ export const METRIC = {
   webhookProcessingTime: 'ohe_webhook_processing_time_seconds',
   queueSize: 'ohe_queue_size',
   retentionPurgedRows: 'ohe_retention_purged_rows_total',
+  inboxFailed: 'ohe_inbox_failed_total',
 } as const;

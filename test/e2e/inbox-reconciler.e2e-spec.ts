@@ -1,16 +1,26 @@
 import { LinkJobs } from '../../src/ingestors/links/link-jobs.js';
 import { getQueueToken } from '@nestjs/bullmq';
-import type { Queue } from 'bullmq';
+import { UnrecoverableError, Worker, type Queue } from 'bullmq';
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { QueueName, type JobDataByQueue } from '../../src/common/queue/queue-names.js';
-import { InboxReconciler } from '../../src/webhooks/inbox/inbox-reconciler.service.js';
+import { InboxReconciler, type ReconcileCounts } from '../../src/webhooks/inbox/inbox-reconciler.service.js';
 import { startApp, type TestApp } from '../support/app.js';
 import { createLink, createUser } from '../support/fixtures.js';
 import { ownDatabase } from '../support/test-env.js';
 
 const SECRET = 'withings-hook-secret-reconciler-0123';
 const PATH = `/webhooks/withings/${SECRET}`;
+
+/** A pass's counts: the ones given, zero for the rest. */
+const counts = (some: Partial<ReconcileCounts>): ReconcileCounts => ({
+  checked: 0,
+  requeued: 0,
+  alive: 0,
+  failed: 0,
+  resynced: 0,
+  ...some,
+});
 
 interface Row {
   id: string;
@@ -104,7 +114,7 @@ describe('Inbox reconciler', () => {
     await age(id);
 
     const before = Date.now();
-    expect(await reconciler.reconcileOnce()).toEqual({ checked: 1, requeued: 1, alive: 0, resynced: 0 });
+    expect(await reconciler.reconcileOnce()).toEqual(counts({ checked: 1, requeued: 1 }));
 
     const job = await queue.getJob(id);
     expect(job?.id).toBe(id);
@@ -115,7 +125,7 @@ describe('Inbox reconciler', () => {
     expect(after).toMatchObject({ status: 'queued', attempts: 2 });
     expect(after.queued_at!.getTime()).toBeGreaterThanOrEqual(before - 1000);
     // Re-queued rows are fresh again: a second pass checks nothing.
-    expect(await reconciler.reconcileOnce()).toEqual({ checked: 0, requeued: 0, alive: 0, resynced: 0 });
+    expect(await reconciler.reconcileOnce()).toEqual(counts({}));
   });
 
   it('should queue a row left received when the add never happened', async () => {
@@ -126,7 +136,7 @@ describe('Inbox reconciler', () => {
       [id],
     );
     await age(id);
-    expect(await reconciler.reconcileOnce()).toEqual({ checked: 1, requeued: 1, alive: 0, resynced: 0 });
+    expect(await reconciler.reconcileOnce()).toEqual(counts({ checked: 1, requeued: 1 }));
     expect((await queue.getJob(id))?.data).toEqual({ inboxId: id });
     expect(await row(id)).toMatchObject({ status: 'queued', attempts: 1, queued_at: expect.any(Date) });
   });
@@ -136,7 +146,7 @@ describe('Inbox reconciler', () => {
     await age(id);
     const stale = await row(id);
     const jobBefore = await queue.getJob(id);
-    expect(await reconciler.reconcileOnce()).toEqual({ checked: 1, requeued: 0, alive: 1, resynced: 0 });
+    expect(await reconciler.reconcileOnce()).toEqual(counts({ checked: 1, alive: 1 }));
     expect(await row(id)).toEqual(stale);
     const jobAfter = await queue.getJob(id);
     expect(jobAfter?.timestamp).toBe(jobBefore?.timestamp);
@@ -146,14 +156,48 @@ describe('Inbox reconciler', () => {
     const id = await accept();
     await loseJob(id);
     const fresh = await row(id);
-    expect(await reconciler.reconcileOnce()).toEqual({ checked: 0, requeued: 0, alive: 0, resynced: 0 });
+    expect(await reconciler.reconcileOnce()).toEqual(counts({}));
     expect(await row(id)).toEqual(fresh);
     expect(await queue.getJob(id)).toBeUndefined();
     // The same row is picked up once it is older than the stale age. (Not via a future `now`: that would also
     // reach the fresh rows of test files running in parallel on the same database.)
     await age(id);
-    expect(await reconciler.reconcileOnce()).toEqual({ checked: 1, requeued: 1, alive: 0, resynced: 0 });
+    expect(await reconciler.reconcileOnce()).toEqual(counts({ checked: 1, requeued: 1 }));
     expect((await queue.getJob(id))?.data).toEqual({ inboxId: id });
+  });
+
+  it('should never re-queue failed rows, and fail a stale row whose job sits in the failed set', async () => {
+    const failed = await accept();
+    await loseJob(failed);
+    await api.dataSource.query(
+      `UPDATE notification_inbox SET status = 'failed', failure_reason = 'provider_refused', failed_at = now()
+        WHERE id = $1`,
+      [failed],
+    );
+    await queue.drain();
+    const dead = await accept();
+    // What a worker that died before recording the failure leaves: the job failed, the row still queued.
+    const worker = new Worker(QueueName.Notifications, undefined, {
+      connection: queue.opts.connection,
+      prefix: queue.opts.prefix,
+    });
+    try {
+      const job = await worker.getNextJob('dead-worker');
+      expect(job.id).toBe(dead);
+      await job.moveToFailed(new UnrecoverableError('connect ECONNREFUSED 10.0.0.7'), 'dead-worker', false);
+    } finally {
+      await worker.close();
+    }
+    await age(failed, dead);
+
+    expect(await reconciler.reconcileOnce()).toEqual(counts({ checked: 1, failed: 1 }));
+    expect(await queue.getJob(failed)).toBeUndefined();
+    expect(await row(failed)).toMatchObject({ status: 'failed', attempts: 1 });
+    const rows = await api.dataSource.query<{ status: string; failure_reason: string }[]>(
+      `SELECT status, failure_reason FROM notification_inbox WHERE id = $1`,
+      [dead],
+    );
+    expect(rows[0]).toEqual({ status: 'failed', failure_reason: 'job_failed' });
   });
 
   it('should never re-queue done or dropped rows', async () => {
@@ -164,7 +208,7 @@ describe('Inbox reconciler', () => {
     expect(await row(dropped)).toMatchObject({ status: 'dropped', attempts: 0 });
     await age(done, dropped);
 
-    expect(await reconciler.reconcileOnce()).toEqual({ checked: 0, requeued: 0, alive: 0, resynced: 0 });
+    expect(await reconciler.reconcileOnce()).toEqual(counts({}));
     expect(await queue.getJob(done)).toBeUndefined();
     expect(await queue.getJob(dropped)).toBeUndefined();
     expect(await row(done)).toMatchObject({ status: 'done', attempts: 1 });
@@ -215,7 +259,7 @@ describe('Inbox reconciler', () => {
       await loseJob(id);
       await age(id);
       const bound = worker.app.get(InboxReconciler);
-      expect(await bound.reconcileOnce()).toEqual({ checked: 1, requeued: 1, alive: 0, resynced: 0 });
+      expect(await bound.reconcileOnce()).toEqual(counts({ checked: 1, requeued: 1 }));
       expect((await queue.getJob(id))?.data).toEqual({ inboxId: id });
     } finally {
       await worker.close();

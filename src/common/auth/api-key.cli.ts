@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
+import { runCli } from '../cli/run-cli.js';
 import { loadDotEnv } from '../../config/dotenv.js';
 import { dataSourceOptions } from '../../database/data-source-options.js';
 import { API_KEY_ROLES, ApiKey, type ApiKeyRole } from './api-key.entity.js';
@@ -62,10 +63,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : String(err));
-    process.exit(1);
-  },
-);
+runCli(main);

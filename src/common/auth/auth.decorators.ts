@@ -7,6 +7,11 @@ export const IS_PUBLIC = 'ohe:isPublic';
 /** Marks a route (or controller) as open to anonymous callers: provider info, probes, webhooks. */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUBLIC, true);
 
+export const SERVICE_ONLY = 'ohe:serviceOnly';
+
+/** Restricts a route (or controller) to service principals (the EHR backend, operators); patients get 403. */
+export const ServiceOnly = (): MethodDecorator & ClassDecorator => SetMetadata(SERVICE_ONLY, true);
+
 export type AuthenticatedRequest = Request & { principal?: Principal };
 
 /** The caller the AuthGuard established; only on non-public routes. */

@@ -1,9 +1,9 @@
 import { HttpStatus, Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppConfig } from '../../config/app-config.js';
-import { ApiError, UnauthorizedError } from '../errors/api-error.js';
+import { ApiError, ForbiddenError, UnauthorizedError } from '../errors/api-error.js';
 import { ApiKeyService } from './api-key.service.js';
-import { IS_PUBLIC, type AuthenticatedRequest } from './auth.decorators.js';
+import { IS_PUBLIC, SERVICE_ONLY, type AuthenticatedRequest } from './auth.decorators.js';
 import { JwtVerifierService } from './jwt-verifier.service.js';
 import type { Principal } from './principal.js';
 
@@ -47,6 +47,12 @@ export class AuthGuard implements CanActivate {
       throw new UnauthorizedError('Invalid or expired credentials');
     }
     req.principal = principal;
+    if (
+      principal.role !== 'service' &&
+      this.reflector.getAllAndOverride<boolean>(SERVICE_ONLY, [context.getHandler(), context.getClass()])
+    ) {
+      throw new ForbiddenError('This route is for service credentials only');
+    }
     return true;
   }
 

@@ -1,6 +1,8 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Job } from 'bullmq';
+import type { Counter } from 'prom-client';
 import { QueueName, type JobDataByQueue } from '../../common/queue/queue-names.js';
 import { ProviderAdapters } from '../auth/provider-adapters.js';
 import { LinkEndingService } from '../links/link-ending.service.js';
@@ -11,6 +13,9 @@ import {
 } from '../sync/notification-routing.repository.js';
 import { SyncLinkRepository } from '../sync/sync-link.repository.js';
 import { TokenService } from '../tokens/token.service.js';
+import { METRIC } from '../../metrics/metric-names.js';
+import { failureReason, PermanentJobError } from './failure-reason.js';
+import { isPermanent, settleFailure } from './job-failure.js';
 import { STALLED_JOBS, throttledWorkerErrorLog } from './worker-errors.js';
 
 type NotificationJob = Job<JobDataByQueue[QueueName.Notifications]>;
@@ -20,6 +25,10 @@ type NotificationJob = Job<JobDataByQueue[QueueName.Notifications]>;
  * it means, and routes it: a sync request becomes a `routed` row plus the link's realtime sync (deduplicated per
  * link: one running, one waiting, each draining every routed row); a revocation ends the link as an unlink
  * does; anything else is closed. Re-running it is harmless: a routed row only re-requests its sync.
+ *
+ * A job that spends every attempt, or meets a permanent error, dead-letters its row as `failed` (with a reason
+ * code) so it no longer looks in flight; the reconciler does the same for a job found in the failed set whose
+ * worker died before recording it. Replays go through the inbox dead-letter routes or CLI.
  */
 @Processor(QueueName.Notifications, STALLED_JOBS)
 export class NotificationsProcessor extends WorkerHost {
@@ -33,6 +42,7 @@ export class NotificationsProcessor extends WorkerHost {
     private readonly jobs: LinkJobs,
     private readonly ending: LinkEndingService,
     private readonly tokens: TokenService,
+    @InjectMetric(METRIC.inboxFailed) private readonly failedRows: Counter<'provider'>,
   ) {
     super();
   }
@@ -42,9 +52,38 @@ export class NotificationsProcessor extends WorkerHost {
     this.logWorkerError(err);
   }
 
-  async process(job: NotificationJob): Promise<string> {
+  /** Fires after every failed attempt; only a job BullMQ gave up on (finishedOn set) dead-letters its row. */
+  @OnWorkerEvent('failed')
+  async onFailed(job: NotificationJob | undefined, err: Error): Promise<void> {
+    if (job?.finishedOn === undefined) {
+      return;
+    }
+    try {
+      const provider = await this.inbox.fail(job.data.inboxId, failureReason(err));
+      if (provider !== undefined) {
+        this.failedRows.inc({ provider });
+      }
+    } catch (markErr) {
+      // The reconciler fails the row later from the job's failed state.
+      this.logger.warn({ err: markErr }, `inbox row ${job.data.inboxId} not marked failed`);
+    }
+  }
+
+  async process(job: NotificationJob, token?: string): Promise<string> {
+    try {
+      return await this.run(job);
+    } catch (err) {
+      if (isPermanent(err)) {
+        throw new PermanentJobError(failureReason(err), err);
+      }
+      return settleFailure(job, token, err);
+    }
+  }
+
+  private async run(job: NotificationJob): Promise<string> {
     const row = await this.inbox.find(job.data.inboxId);
-    if (row === undefined || row.status === 'done' || row.status === 'dropped') {
+    // A failed row's job is only run again through a replay, which sets the row back to queued first.
+    if (row === undefined || row.status === 'done' || row.status === 'dropped' || row.status === 'failed') {
       return `already ${row?.status ?? 'gone'}`;
     }
     if (row.status === 'routed' && row.linkId !== null) {

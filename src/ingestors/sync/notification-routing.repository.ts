@@ -42,4 +42,18 @@ export class NotificationRoutingRepository {
       [id, status],
     );
   }
+
+  /**
+   * Dead-letters an unfinished row; answers its provider when this call failed it (so it is counted once), else
+   * undefined (already finished, routed to its sync, or failed by another process).
+   */
+  async fail(id: string, reason: string): Promise<string | undefined> {
+    const [rows] = await this.ds.query<[{ provider: string }[], number]>(
+      `UPDATE notification_inbox SET status = 'failed', failure_reason = $2, failed_at = now()
+        WHERE id = $1 AND status IN ('received', 'queued')
+        RETURNING provider`,
+      [id, reason],
+    );
+    return rows[0]?.provider;
+  }
 }

@@ -8,10 +8,13 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Queue } from 'bullmq';
-import type { DataSource } from 'typeorm';
+import type { Counter } from 'prom-client';
+import type { DataSource, EntityManager } from 'typeorm';
 import { QueueName, type JobDataByQueue } from '../../common/queue/queue-names.js';
 import { LinkJobs } from '../../ingestors/links/link-jobs.js';
+import { METRIC } from '../../metrics/metric-names.js';
 
 export interface InboxReconcilerOptions {
   /** Time between two passes (INBOX_RECONCILE_INTERVAL_MS); 0 disables the timer (reconcileOnce still works). */
@@ -43,8 +46,10 @@ export interface ReconcileCounts {
   readonly checked: number;
   /** Rows whose job was missing from Redis and was added again. */
   readonly requeued: number;
-  /** Rows whose job still exists (waiting, active, delayed, failed…): left alone. */
+  /** Rows whose job still exists (waiting, active, delayed, completed…): left alone. */
   readonly alive: number;
+  /** Rows whose job sits in BullMQ's failed set (its worker died before recording it): marked failed. */
+  readonly failed: number;
   /** Links with routed rows older than the staleness limit whose realtime sync was requested again. */
   readonly resynced: number;
 }
@@ -52,17 +57,35 @@ export interface ReconcileCounts {
 interface StaleRow {
   id: string;
   provider: string;
+  /** As text, so the cursor keeps Postgres' microseconds (a Date would round them away and revisit rows). */
+  received_at: string;
+}
+
+/** A position in the (received_at, id) order of the unfinished rows. */
+interface Cursor {
+  readonly receivedAt: string;
+  readonly id: string;
+}
+
+interface BatchResult {
+  readonly rows: number;
+  readonly requeued: number;
+  readonly failed: number;
+  readonly last: Cursor | undefined;
 }
 
 /**
  * Re-queues inbox rows that are not finished after a few minutes and whose BullMQ job no longer exists (Redis
  * lost it, or the webhook's add never happened), so a Redis loss loses no notification.
  *
- * Each batch is one Postgres transaction: the stale rows are selected in id order (keyset pagination, so rows
- * whose job is alive never block later ones) and locked FOR UPDATE SKIP LOCKED, so reconcilers in several
- * worker processes split the rows instead of fighting over them. For each row the job (id = inbox id) is looked
- * up; a missing one is added again with the same name (provider), jobId and data {inboxId} (ids only), and the row gets
- * status queued, queued_at = now and attempts + 1 in the same transaction. A row re-queued by one pass has a
+ * Each batch is one Postgres transaction: the stale rows are selected oldest first, in (received_at, id) order
+ * after a cursor (keyset pagination, so rows whose job is alive never block later ones), and locked FOR UPDATE
+ * SKIP LOCKED, so reconcilers in several worker processes split the rows instead of fighting over them. The
+ * cursor outlives the pass: a pass that spends maxBatches stops, and the next one resumes after its last row and
+ * wraps round to the oldest rows once it reaches the end, so thousands of rows with live jobs cannot starve the
+ * rows behind them. For each row the job (id = inbox id) is looked up; a missing one is added again with the same
+ * name (provider), jobId and data {inboxId} (ids only), and the row gets status queued, queued_at = now and
+ * attempts + 1 in the same transaction; a job in the failed set makes the row `failed` (reason job_failed). A row re-queued by one pass has a
  * fresh queued_at, so a concurrent pass that reads it after the commit no longer finds it stale. If Redis fails
  * mid-batch the transaction rolls back; jobs already re-added keep their id, so the next pass is a no-op for them.
  *
@@ -77,6 +100,8 @@ export class InboxReconciler implements OnApplicationBootstrap, OnApplicationShu
   private readonly options: InboxReconcilerOptions;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
+  /** Where the next pass starts; undefined: at the oldest row. */
+  private cursor: Cursor | undefined;
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -84,6 +109,7 @@ export class InboxReconciler implements OnApplicationBootstrap, OnApplicationShu
     private readonly queue: Queue<JobDataByQueue[QueueName.Notifications]>,
     private readonly linkJobs: LinkJobs,
     @Optional() @Inject(INBOX_RECONCILER_OPTIONS) options?: Partial<InboxReconcilerOptions>,
+    @Optional() @InjectMetric(METRIC.inboxFailed) private readonly failedRows?: Counter<'provider'>,
   ) {
     this.options = { ...INBOX_RECONCILER_DEFAULTS, ...options };
   }
@@ -104,27 +130,34 @@ export class InboxReconciler implements OnApplicationBootstrap, OnApplicationShu
     await this.running;
   }
 
-  /** One pass over every stale row (bounded by maxBatches); `now` is the clock used for staleness and queued_at. */
+  /**
+   * One pass over at most maxBatches batches of stale rows, from the cursor to the end and then, if budget is left,
+   * from the oldest row up to where it started; `now` is the clock used for staleness and queued_at.
+   */
   async reconcileOnce(now: Date = new Date()): Promise<ReconcileCounts> {
     const cutoff = new Date(now.getTime() - this.options.staleAfterMs);
-    let checked = 0;
-    let requeued = 0;
-    let afterId: string | null = null;
+    const start = this.cursor;
+    let after = start;
+    let until: Cursor | undefined;
+    const totals = { checked: 0, requeued: 0, failed: 0 };
     for (let batch = 0; batch < this.options.maxBatches; batch++) {
-      const result: { rows: number; requeued: number; lastId: string | null } = await this.reconcileBatch(
-        cutoff,
-        now,
-        afterId,
-      );
-      checked += result.rows;
-      requeued += result.requeued;
-      afterId = result.lastId;
+      const result = await this.reconcileBatch(cutoff, now, after, until);
+      totals.checked += result.rows;
+      totals.requeued += result.requeued;
+      totals.failed += result.failed;
+      after = result.last ?? after;
       if (result.rows < this.options.batchSize) {
-        break;
+        const wrap = start !== undefined && until === undefined;
+        after = undefined;
+        if (!wrap) {
+          break;
+        }
+        until = start;
       }
     }
+    this.cursor = after;
     const resynced = await this.resyncStaleRouted(cutoff);
-    return { checked, requeued, alive: checked - requeued, resynced };
+    return { ...totals, alive: totals.checked - totals.requeued - totals.failed, resynced };
   }
 
   /**
@@ -147,26 +180,38 @@ export class InboxReconciler implements OnApplicationBootstrap, OnApplicationShu
   private async reconcileBatch(
     cutoff: Date,
     now: Date,
-    afterId: string | null,
-  ): Promise<{ rows: number; requeued: number; lastId: string | null }> {
+    after: Cursor | undefined,
+    until: Cursor | undefined,
+  ): Promise<BatchResult> {
     return this.ds.transaction(async (em) => {
       const rows = await em.query<StaleRow[]>(
-        `SELECT id, provider FROM notification_inbox
+        `SELECT id, provider, received_at::text AS received_at FROM notification_inbox
           WHERE status IN ('received', 'queued')
             AND COALESCE(queued_at, received_at) < $1
-            AND ($2::uuid IS NULL OR id > $2::uuid)
-          ORDER BY id
-          LIMIT $3
+            AND ($2::timestamptz IS NULL OR (received_at, id) > ($2::timestamptz, $3::uuid))
+            AND ($4::timestamptz IS NULL OR (received_at, id) <= ($4::timestamptz, $5::uuid))
+          ORDER BY received_at, id
+          LIMIT $6
           FOR UPDATE SKIP LOCKED`,
-        [cutoff, afterId, this.options.batchSize],
+        [
+          cutoff,
+          after?.receivedAt ?? null,
+          after?.id ?? null,
+          until?.receivedAt ?? null,
+          until?.id ?? null,
+          this.options.batchSize,
+        ],
       );
       const missing: string[] = [];
+      const dead: string[] = [];
       for (const { id, provider } of rows) {
-        const job = await this.queue.getJob(id);
-        if (job === undefined) {
+        const state = await this.queue.getJobState(id);
+        if (state === 'unknown') {
           // Same name, id and data as the receiver's add (job name = provider).
           await this.queue.add(provider, { inboxId: id }, { jobId: id });
           missing.push(id);
+        } else if (state === 'failed') {
+          dead.push(id);
         }
       }
       if (missing.length > 0) {
@@ -176,8 +221,30 @@ export class InboxReconciler implements OnApplicationBootstrap, OnApplicationShu
           [missing, now],
         );
       }
-      return { rows: rows.length, requeued: missing.length, lastId: rows.at(-1)?.id ?? afterId };
+      await this.markFailed(em, dead, now);
+      const last = rows.at(-1);
+      return {
+        rows: rows.length,
+        requeued: missing.length,
+        failed: dead.length,
+        last: last === undefined ? undefined : { receivedAt: last.received_at, id: last.id },
+      };
     });
+  }
+
+  /** The job's own failure was never recorded (its worker died first); its reason text may name hosts, so not kept. */
+  private async markFailed(em: EntityManager, ids: string[], now: Date): Promise<void> {
+    if (ids.length === 0) {
+      return;
+    }
+    const [rows] = await em.query<[{ provider: string }[], number]>(
+      `UPDATE notification_inbox SET status = 'failed', failure_reason = 'job_failed', failed_at = $2
+        WHERE id = ANY($1::uuid[]) RETURNING provider`,
+      [ids, now],
+    );
+    for (const { provider } of rows) {
+      this.failedRows?.inc({ provider });
+    }
   }
 
   private tick(): void {

@@ -1,7 +1,7 @@
 import type { NotificationPayload } from '../../common/domain/notification.js';
 import { Check, Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
-export const INBOX_STATUSES = ['received', 'queued', 'routed', 'done', 'dropped'] as const;
+export const INBOX_STATUSES = ['received', 'queued', 'routed', 'done', 'dropped', 'failed'] as const;
 export type InboxStatus = (typeof INBOX_STATUSES)[number];
 
 /**
@@ -19,7 +19,14 @@ export type InboxPayload = NotificationPayload;
 @Unique('uq_notification_inbox_provider_dedup_round', ['provider', 'dedupKey', 'dedupRound'])
 @Index('ix_notification_inbox_status_received', ['status', 'receivedAt'])
 @Index('ix_notification_inbox_link_routed', ['linkId'], { where: `"status" = 'routed'` })
-@Check('ck_notification_inbox_status', `"status" IN ('received', 'queued', 'routed', 'done', 'dropped')`)
+@Index('ix_notification_inbox_failed', ['failedAt', 'id'], { where: `"status" = 'failed'` })
+@Index('ix_notification_inbox_unfinished', ['receivedAt', 'id'], {
+  where: `"status" IN ('received', 'queued')`,
+})
+@Check(
+  'ck_notification_inbox_status',
+  `"status" IN ('received', 'queued', 'routed', 'done', 'dropped', 'failed')`,
+)
 export class NotificationInbox {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_notification_inbox' })
   id!: string;
@@ -72,4 +79,11 @@ export class NotificationInbox {
 
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
   finishedAt!: Date | null;
+
+  /** Set when failed: a short code (provider_refused, error:TypeError…), never a message that may name hosts. */
+  @Column({ name: 'failure_reason', type: 'varchar', length: 64, nullable: true })
+  failureReason!: string | null;
+
+  @Column({ name: 'failed_at', type: 'timestamptz', nullable: true })
+  failedAt!: Date | null;
 }
