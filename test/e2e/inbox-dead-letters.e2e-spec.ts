@@ -111,7 +111,7 @@ describe('Inbox dead letters', { timeout: 60_000 }, () => {
     const id = await accept();
     await eventually(async () => (await row(id)).status === 'failed', 'the row to fail');
     expect(spy).toHaveBeenCalledTimes(1);
-    expect((await row(id)).failure_reason).toBe('provider_refused');
+    expect((await row(id)).failure_reason).toBe('provider_rejected');
   });
 
   it('should list failed rows to a service key only, with filters and paging', async () => {
@@ -126,12 +126,12 @@ describe('Inbox dead letters', { timeout: 60_000 }, () => {
     const page = await t
       .http()
       .get(FAILED)
-      .query({ provider: 'withings', reason: 'provider_refused', since, limit: 1 })
+      .query({ provider: 'withings', reason: 'provider_rejected', since, limit: 1 })
       .set(service)
       .expect(200);
     expect(page.body.count).toBeGreaterThanOrEqual(1);
     expect(page.body.results).toHaveLength(1);
-    expect(page.body.results[0]).toMatchObject({ provider: 'withings', failure_reason: 'provider_refused' });
+    expect(page.body.results[0]).toMatchObject({ provider: 'withings', failure_reason: 'provider_rejected' });
     expect(page.body.results[0]).not.toHaveProperty('payload');
     const mine = await t.http().get(FAILED).query({ limit: 100 }).set(service).expect(200);
     expect(idsOf(mine.body)).toContain(id);
@@ -237,11 +237,11 @@ describe('Inbox dead letters', { timeout: 60_000 }, () => {
       '--provider',
       'withings',
       '--reason',
-      'provider_refused',
+      'provider_rejected',
       '--limit',
       '100',
     );
-    expect(listed).toContain(`${id}  withings  provider_refused`);
+    expect(listed).toContain(`${id}  withings  provider_rejected`);
     expect(listed).toMatch(/^\d+ failed notification\(s\); \d+ shown from offset 0$/m);
     expect(await cli('replay', '--ids', id)).toBe(`Replayed 1 notification(s): ${id}\n`);
     await eventually(async () => !['failed', 'queued'].includes((await row(id)).status), 'the replayed row');

@@ -170,7 +170,7 @@ describe('Inbox reconciler', () => {
     const failed = await accept();
     await loseJob(failed);
     await api.dataSource.query(
-      `UPDATE notification_inbox SET status = 'failed', failure_reason = 'provider_refused', failed_at = now()
+      `UPDATE notification_inbox SET status = 'failed', failure_reason = 'provider_rejected', failed_at = now()
         WHERE id = $1`,
       [failed],
     );

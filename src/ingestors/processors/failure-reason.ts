@@ -1,6 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
-import { FhirError } from '../../publishers/fhir-errors.js';
-import { ProviderCallError } from '../auth/provider-auth.js';
+import { syncErrorCode } from '../sync/sync-errors.js';
 
 /** What BullMQ's stalled checker fails a job with after maxStalledCount. */
 const STALLED = /stalled more than allowable limit/;
@@ -27,14 +26,13 @@ export function failureReason(err: unknown): string {
   if (err instanceof PermanentJobError) {
     return err.reason;
   }
-  if (err instanceof ProviderCallError) {
-    return err.retryable ? 'provider_unavailable' : 'provider_refused';
-  }
-  if (err instanceof FhirError) {
-    return err.retryable ? 'fhir_unavailable' : 'fhir_refused';
-  }
   if (err instanceof Error && STALLED.test(err.message)) {
     return 'stalled';
+  }
+  // The codes sync status and device sync report (SYNC_ERRORS), so operators see one vocabulary.
+  const code = syncErrorCode(err);
+  if (code !== 'internal_error') {
+    return code;
   }
   const name = err instanceof Error ? err.name.replace(/[^\w.-]/g, '').slice(0, 48) : '';
   return `error:${name === '' ? 'unknown' : name}`;

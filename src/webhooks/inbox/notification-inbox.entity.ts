@@ -80,7 +80,7 @@ export class NotificationInbox {
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
   finishedAt!: Date | null;
 
-  /** Set when failed: a short code (provider_refused, error:TypeError…), never a message that may name hosts. */
+  /** Set when failed: a short code (provider_rejected, error:TypeError…), never a message that may name hosts. */
   @Column({ name: 'failure_reason', type: 'varchar', length: 64, nullable: true })
   failureReason!: string | null;
 

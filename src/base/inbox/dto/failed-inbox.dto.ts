@@ -26,7 +26,7 @@ export class FailedInboxQuery extends PaginationQuery {
   @MaxLength(32)
   provider?: string;
 
-  @ApiPropertyOptional({ example: 'provider_refused', description: 'Exact failure reason code' })
+  @ApiPropertyOptional({ example: 'provider_rejected', description: 'Exact failure reason code' })
   @IsOptional()
   @IsString()
   @MaxLength(64)
@@ -60,7 +60,8 @@ export class FailedInboxRowDto {
     nullable: true,
     example: 'provider_unavailable',
     description:
-      'provider_unavailable | provider_refused | fhir_unavailable | fhir_refused | stalled | job_failed | error:<type>',
+      'a sync error code (provider_unavailable, provider_rate_limited, provider_rejected, link_needs_reauth, ' +
+      'fhir_unavailable, fhir_rate_limited, fhir_rejected, fhir_not_configured), stalled, job_failed or error:<type>',
   })
   failure_reason!: string | null;
 
