@@ -131,6 +131,41 @@ describe(
       );
     });
 
+    it('should queue the weekly reconciliation of a link whose nightly sync is still waiting', async () => {
+      const l = await link();
+      const syncs = h.queue(QueueName.UserSync);
+      const mine = async () =>
+        (await syncs.getJobs(['waiting', 'prioritized', 'delayed'])).filter((j) => j.data.linkId === l.linkId);
+      // No worker takes a sync meanwhile: the nightly job stays waiting, as it does behind a long queue.
+      await syncs.pause();
+      try {
+        await h.t.app.get(LinkJobs).requestSync(l.linkId, 'nightly', { requestId: 'nightly-tick' });
+        const weekly = await h.queue(QueueName.SyncSchedules).add('weekly', { schedule: 'weekly' });
+        await eventually(
+          async () => (await h.queue(QueueName.SyncSchedules).getJobState(weekly.id ?? '')) === 'completed',
+          'the weekly fan-out',
+        );
+        const queued = await mine();
+        expect(queued.map((j) => j.data.requestId ?? '').sort()).toEqual([
+          'nightly-tick',
+          expect.stringMatching(/^schedule-weekly-/),
+        ]);
+        const week = queued.find((j) => j.data.requestId !== 'nightly-tick');
+        const span = Date.parse(week?.data.windowEnd ?? '') - Date.parse(week?.data.windowStart ?? '');
+        expect(span).toBe(7 * 86_400_000);
+        // A second weekly tick while the first is still waiting adds nothing: one waiting per (link, strategy).
+        const again = await h.queue(QueueName.SyncSchedules).add('weekly', { schedule: 'weekly' });
+        await eventually(
+          async () => (await h.queue(QueueName.SyncSchedules).getJobState(again.id ?? '')) === 'completed',
+          'the second fan-out',
+        );
+        expect((await mine()).length).toBe(2);
+      } finally {
+        await syncs.resume();
+      }
+      await eventually(() => linkIdle(h, l.linkId), 'both syncs to run', 40_000);
+    });
+
     it('should expose sync, data-point and provider metrics where the work ran', async () => {
       const text = await (await fetch(`${h.base}/api/metrics/metrics`)).text();
       expect(text).toMatch(
