@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QueueName } from '../../src/common/queue/queue-names.js';
+import { QueueName, type JobDataByQueue } from '../../src/common/queue/queue-names.js';
 import { LinkJobs } from '../../src/ingestors/links/link-jobs.js';
 import { SyncScheduleProcessor } from '../../src/ingestors/processors/sync-schedule.processor.js';
 import { SYNC_SCHEDULES } from '../../src/ingestors/schedules.js';
@@ -135,7 +135,9 @@ describe(
       const l = await link();
       const syncs = h.queue(QueueName.UserSync);
       const mine = async () =>
-        (await syncs.getJobs(['waiting', 'prioritized', 'delayed'])).filter((j) => j.data.linkId === l.linkId);
+        (await syncs.getJobs(['waiting', 'prioritized', 'delayed']))
+          .map((j) => j.data as JobDataByQueue[QueueName.UserSync])
+          .filter((d) => d.linkId === l.linkId);
       // No worker takes a sync meanwhile: the nightly job stays waiting, as it does behind a long queue.
       await syncs.pause();
       try {
@@ -146,12 +148,12 @@ describe(
           'the weekly fan-out',
         );
         const queued = await mine();
-        expect(queued.map((j) => j.data.requestId ?? '').sort()).toEqual([
+        expect(queued.map((d) => d.requestId ?? '').sort()).toEqual([
           'nightly-tick',
           expect.stringMatching(/^schedule-weekly-/),
         ]);
-        const week = queued.find((j) => j.data.requestId !== 'nightly-tick');
-        const span = Date.parse(week?.data.windowEnd ?? '') - Date.parse(week?.data.windowStart ?? '');
+        const week = queued.find((d) => d.requestId !== 'nightly-tick');
+        const span = Date.parse(week?.windowEnd ?? '') - Date.parse(week?.windowStart ?? '');
         expect(span).toBe(7 * 86_400_000);
         // A second weekly tick while the first is still waiting adds nothing: one waiting per (link, strategy).
         const again = await h.queue(QueueName.SyncSchedules).add('weekly', { schedule: 'weekly' });

@@ -43,7 +43,7 @@ describe('sync lease fencing', { timeout: 60_000 }, () => {
       windowStart: new Date(now - 4 * DAY_MS).toISOString(),
       windowEnd: new Date(now).toISOString(),
     });
-    await eventually(async () => h.fhir.requests.length > published, 'the first publish');
+    await eventually(() => Promise.resolve(h.fhir.requests.length > published), 'the first publish');
     return job.id ?? '';
   }
 
@@ -66,7 +66,7 @@ describe('sync lease fencing', { timeout: 60_000 }, () => {
     try {
       const failed = await eventually(async () => {
         const j = await job(id);
-        return j.failedReason !== undefined || j.finishedOn !== undefined ? j : undefined;
+        return (j.stacktrace ?? []).length > 0 || j.finishedOn !== undefined ? j : undefined;
       }, 'the first attempt to end');
       expect(failed.failedReason).toMatch(/lease/i);
       // The retry finds the link busy and waits; while the other holder has it, not one more request.

@@ -57,7 +57,7 @@ export class UserSyncProcessor extends WorkerHost implements OnApplicationBootst
       return delayJob(job, token, LINK_BUSY_WAIT_MS);
     }
     try {
-      const report = await this.sync.run(job.data, (chunkEnd) => this.saveProgress(job, chunkEnd));
+      const report = await this.sync.run(job.data, lease, (chunkEnd) => this.saveProgress(job, chunkEnd));
       if (report.resyncAt !== undefined) {
         await this.jobs.requestSync(job.data.linkId, 'realtime', {}, report.resyncAt.getTime() - Date.now());
       }
