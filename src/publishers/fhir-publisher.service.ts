@@ -24,6 +24,12 @@ export interface PublishResult {
 }
 
 /** The breaker every process shares for the FHIR server (architecture: 5 failures, 60 s open, 3 successes). */
+/**
+ * Awaited before each bundle is sent; rejecting stops the publish there. A sync passes its lease check, so a
+ * worker that lost its link stops between two bundles rather than after the whole chunk.
+ */
+export type BeforeWrite = () => Promise<void>;
+
 export const FHIR_BREAKER_NAME = 'fhir';
 
 /**
@@ -54,7 +60,10 @@ export class FhirPublisher {
    * (server trouble, rate limit, timeout, open breaker; `retryAfterMs` when known) or a non-retryable one
    * (the server rejected the content, or FHIR is not configured).
    */
-  async publish(resources: readonly TransformedResource[]): Promise<PublishResult> {
+  async publish(
+    resources: readonly TransformedResource[],
+    beforeWrite?: BeforeWrite,
+  ): Promise<PublishResult> {
     const totals = { created: 0, updated: 0, unchanged: 0, rejected: 0, bundles: 0 };
     const createdByType: Record<string, number> = {};
     if (resources.length === 0) {
@@ -63,6 +72,7 @@ export class FhirPublisher {
     this.checkConfigured();
     const bundles = buildTransactionBundles(resources, this.config.fhir);
     for (const [index, bundle] of bundles.entries()) {
+      await beforeWrite?.();
       const entries = await this.send(bundle, index, bundles.length);
       for (const entry of entries) {
         totals[entry.outcome] += 1;

@@ -16,7 +16,7 @@ import { toJheObservations } from '../transformers/omh/jhe-observation.js';
 import type { TransformedResource } from '../transformers/transformed-resource.js';
 import { FhirConfigurationError } from './fhir-errors.js';
 import { FhirClient } from './fhir.client.js';
-import { FhirPublisher, type PublishResult } from './fhir-publisher.service.js';
+import { FhirPublisher, type BeforeWrite, type PublishResult } from './fhir-publisher.service.js';
 import { JhePublisher } from './jhe/jhe-publisher.service.js';
 
 export interface PublishRequest {
@@ -29,6 +29,8 @@ export interface PublishRequest {
   readonly jhePatientId?: string | null;
   /** When the data was fetched; becomes Observation.issued. */
   readonly issued?: Date;
+  /** Checked before each bundle; a rejection stops the publish there (see BeforeWrite). */
+  readonly beforeWrite?: BeforeWrite;
 }
 
 /**
@@ -93,6 +95,7 @@ export class RecordPublisher {
     patient: PatientRef,
     devices: readonly NormalizedDevice[],
     linkedAt: Date,
+    beforeWrite?: BeforeWrite,
   ): Promise<{ devices: number; associationsCreated: number }> {
     if (this.config.fhir.target !== 'fhir' || devices.length === 0) {
       return { devices: devices.length, associationsCreated: 0 };
@@ -109,7 +112,7 @@ export class RecordPublisher {
         ctx,
       ),
     ]);
-    const result = await this.fhir.publish(resources);
+    const result = await this.fhir.publish(resources, beforeWrite);
     return { devices: devices.length, associationsCreated: result.createdByType?.['DeviceAssociation'] ?? 0 };
   }
 
@@ -126,6 +129,7 @@ export class RecordPublisher {
         request.records.flatMap((r) =>
           toJheObservations(r, { identifierBase, patientId, dataSourceId: jheDataSourceId }),
         ),
+        request.beforeWrite,
       );
     }
     const resources = transformRecords(request.records, {
@@ -133,7 +137,7 @@ export class RecordPublisher {
       issued: (request.issued ?? new Date()).toISOString(),
       aggregation: request.aggregation,
     });
-    return this.fhir.publish([...resources, ...this.devicesFor(request)]);
+    return this.fhir.publish([...resources, ...this.devicesFor(request)], request.beforeWrite);
   }
 
   /**

@@ -1,5 +1,6 @@
+import type { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QueueName } from '../../src/common/queue/queue-names.js';
+import { QueueName, type JobDataByQueue } from '../../src/common/queue/queue-names.js';
 import { LinkJobs } from '../../src/ingestors/links/link-jobs.js';
 import { SyncScheduleProcessor } from '../../src/ingestors/processors/sync-schedule.processor.js';
 import { SYNC_SCHEDULES } from '../../src/ingestors/schedules.js';
@@ -13,6 +14,18 @@ import {
   startPipeline,
   type PipelineHarness,
 } from './sync-pipeline.harness.js';
+
+async function removeJobsOfOtherLinks(queue: Queue<JobDataByQueue[QueueName.UserSync]>, linkId: number) {
+  for (;;) {
+    const others = (await queue.getJobs(['waiting', 'prioritized', 'delayed'], 0, 199)).filter(
+      (j) => j.data.linkId !== linkId,
+    );
+    if (others.length === 0) {
+      return;
+    }
+    await Promise.all(others.map((j) => j.remove().catch(() => undefined)));
+  }
+}
 
 interface Linked {
   readonly userid: number;
@@ -108,7 +121,7 @@ describe(
     it('should keep one waiting sync per link and strategy, and run one sync per link at a time', async () => {
       const l = await link();
       const jobs = h.t.app.get(LinkJobs);
-      const syncs = h.queue(QueueName.UserSync);
+      const syncs = h.queue(QueueName.UserSync) as Queue<JobDataByQueue[QueueName.UserSync]>;
       const lease = await h.t.app.get(LinkLock).acquire(l.linkId);
       expect(lease).toBeDefined();
       let jobId = '';
@@ -129,6 +142,56 @@ describe(
         async () => (await syncs.getJobState(jobId)) === 'completed',
         'the sync after the lease',
       );
+    });
+
+    it('should queue the weekly reconciliation of a link whose nightly sync is still waiting', async () => {
+      const l = await link();
+      const syncs = h.queue(QueueName.UserSync) as Queue<JobDataByQueue[QueueName.UserSync]>;
+      // The fan-out queues a job for every active link of the shared database: read the queue page by page.
+      const mine = async () => {
+        const found: Job<JobDataByQueue[QueueName.UserSync]>[] = [];
+        for (let start = 0; ; start += 200) {
+          const page = await syncs.getJobs(['waiting', 'prioritized'], start, start + 199);
+          found.push(...page.filter((j) => j.data.linkId === l.linkId));
+          if (page.length < 200) {
+            return found;
+          }
+        }
+      };
+      // No worker takes a sync meanwhile: the nightly job stays waiting, as it does behind a long queue.
+      await syncs.pause();
+      const queued: Job<JobDataByQueue[QueueName.UserSync]>[] = [];
+      try {
+        await h.t.app.get(LinkJobs).requestSync(l.linkId, 'nightly', { requestId: 'nightly-tick' });
+        const weekly = await h.queue(QueueName.SyncSchedules).add('weekly', { schedule: 'weekly' });
+        await eventually(
+          async () => (await h.queue(QueueName.SyncSchedules).getJobState(weekly.id ?? '')) === 'completed',
+          'the weekly fan-out',
+        );
+        queued.push(...(await mine()));
+        expect(queued.map((j) => j.data.requestId ?? '').sort()).toEqual([
+          'nightly-tick',
+          expect.stringMatching(/^schedule-weekly-/),
+        ]);
+        const week = queued.find((j) => j.data.requestId !== 'nightly-tick')?.data;
+        const span = Date.parse(week?.windowEnd ?? '') - Date.parse(week?.windowStart ?? '');
+        expect(span).toBe(7 * 86_400_000);
+        // A second weekly tick while the first is still waiting adds nothing: one waiting per (link, strategy).
+        const again = await h.queue(QueueName.SyncSchedules).add('weekly', { schedule: 'weekly' });
+        await eventually(
+          async () => (await h.queue(QueueName.SyncSchedules).getJobState(again.id ?? '')) === 'completed',
+          'the second fan-out',
+        );
+        expect((await mine()).length).toBe(2);
+        // Every other link of the shared database got a weekly job too; only this link's two are wanted here.
+        await removeJobsOfOtherLinks(syncs, l.linkId);
+      } finally {
+        await syncs.resume();
+      }
+      // Both run, one after the other under the link's lease (not linkIdle: every other link has a job too).
+      for (const job of queued) {
+        await eventually(async () => (await job.getState()) === 'completed', `the ${job.name} sync`, 40_000);
+      }
     });
 
     it('should expose sync, data-point and provider metrics where the work ran', async () => {

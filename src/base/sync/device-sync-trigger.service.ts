@@ -47,7 +47,7 @@ export class DeviceSyncTriggerService {
     const base = { sync_id: syncId(now), ehr_user_id: ehrUserId, provider };
     const lease = await this.waitForLock(link.id);
     try {
-      const report = await this.devices.run(link.id);
+      const report = await this.devices.run(link.id, lease);
       return {
         message: 'Device sync completed',
         ...base,

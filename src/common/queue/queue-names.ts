@@ -20,7 +20,11 @@ export type LinkMaintenanceTask = 'ensure_subscriptions' | 'end_device_associati
 
 export const ALL_QUEUES: readonly QueueName[] = Object.values(QueueName);
 
-export type SyncStrategy = 'realtime' | 'incremental' | 'initial' | 'nightly';
+/**
+ * Also the deduplication key of a user sync (with the link): each schedule has its own strategy, so a queued sync
+ * of one schedule never swallows another's (a waiting nightly job used to drop the weekly reconciliation).
+ */
+export type SyncStrategy = 'realtime' | 'incremental' | 'initial' | 'nightly' | 'weekly';
 
 /**
  * Job payloads, per queue. They carry ids and time windows only: a job never holds a health value, because
@@ -53,4 +57,5 @@ export const PRIORITY: Readonly<Record<SyncStrategy, number>> = {
   incremental: 3,
   initial: 4,
   nightly: 5,
+  weekly: 6,
 };

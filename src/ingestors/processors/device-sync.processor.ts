@@ -34,7 +34,7 @@ export class DeviceSyncProcessor extends WorkerHost {
       return delayJob(job, token, 2_000);
     }
     try {
-      return await this.devices.run(job.data.linkId);
+      return await this.devices.run(job.data.linkId, lease);
     } catch (err) {
       if (isLinkUnusable(err)) {
         return `skipped: ${describe(err)}`;

@@ -21,7 +21,7 @@ const WEEK_MS = 7 * 86_400_000;
 /**
  * The repeatable schedule (src/ingestors/schedules.ts, which the capabilities endpoint advertises). Job schedulers
  * are upserted at worker start, so any number of workers registering them leaves exactly one of each; each tick
- * fans out into deduplicated per-link jobs:
+ * fans out into per-link jobs, deduplicated per link and strategy (one strategy per schedule):
  * - nightly (03:00 UTC): reconciliation of the last 48 h (and since the last covered instant) plus a device sync;
  * - daily (06:00 UTC): incremental sync from the last covered instant (minus the overlap);
  * - weekly (Sunday 06:00 UTC): reconciliation of the last 7 days.
@@ -88,7 +88,8 @@ export class SyncScheduleProcessor extends WorkerHost implements OnApplicationBo
         await this.jobs.requestSync(linkId, 'incremental', { requestId });
         return;
       case 'weekly':
-        await this.jobs.requestSync(linkId, 'nightly', {
+        // Its own strategy, so a nightly job still waiting for the link does not swallow it (deduplication).
+        await this.jobs.requestSync(linkId, 'weekly', {
           requestId,
           windowStart: new Date(now.getTime() - WEEK_MS).toISOString(),
           windowEnd: now.toISOString(),

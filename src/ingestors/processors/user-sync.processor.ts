@@ -18,7 +18,8 @@ const LINK_BUSY_WAIT_MS = 2_000;
 
 /**
  * Health-data syncs (queue user-sync): one link and strategy per job, ids and a window only. One sync per link
- * at a time across all workers (LinkLock; a job finding its link busy is delayed, not failed). Quota and open
+ * at a time across all workers (LinkLock; a job finding its link busy is delayed, not failed; a job that lost its
+ * lease mid-run stops before its next publish and is retried like any transient failure). Quota and open
  * breakers delay the job without spending an attempt; permanent errors fail it for good; anything else is
  * retried with exponential backoff and jitter, then kept 30 days in the failed set.
  */
@@ -57,7 +58,7 @@ export class UserSyncProcessor extends WorkerHost implements OnApplicationBootst
       return delayJob(job, token, LINK_BUSY_WAIT_MS);
     }
     try {
-      const report = await this.sync.run(job.data, (chunkEnd) => this.saveProgress(job, chunkEnd));
+      const report = await this.sync.run(job.data, lease, (chunkEnd) => this.saveProgress(job, chunkEnd));
       if (report.resyncAt !== undefined) {
         await this.jobs.requestSync(job.data.linkId, 'realtime', {}, report.resyncAt.getTime() - Date.now());
       }

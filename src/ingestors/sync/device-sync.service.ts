@@ -4,6 +4,7 @@ import type { Counter, Histogram } from 'prom-client';
 import { RecordPublisher } from '../../publishers/record-publisher.service.js';
 import { ProviderAdapters } from '../auth/provider-adapters.js';
 import { LinkNotUsableError } from '../tokens/token.service.js';
+import type { LeaseFence } from './link-lock.js';
 import { SyncLinkRepository } from './sync-link.repository.js';
 import { SYNC_METRIC } from './sync-metrics.js';
 import { TokenService } from '../tokens/token.service.js';
@@ -32,8 +33,11 @@ export class DeviceSyncService {
     @InjectMetric(SYNC_METRIC.duration) private readonly duration: Histogram,
   ) {}
 
-  /** Throws LinkNotUsableError when the link is not active (revoked, needs re-authorization, gone). */
-  async run(linkId: number): Promise<DeviceSyncReport> {
+  /**
+   * Throws LinkNotUsableError when the link is not active (revoked, needs re-authorization, gone), and
+   * LeaseLostError when the link's lease was lost before the publish.
+   */
+  async run(linkId: number, lease: LeaseFence): Promise<DeviceSyncReport> {
     const link = await this.links.find(linkId);
     if (link?.status !== 'active') {
       throw new LinkNotUsableError(linkId, link?.status ?? 'gone');
@@ -42,7 +46,9 @@ export class DeviceSyncService {
     const stop = this.duration.startTimer(labels);
     try {
       const devices = await this.adapters.data(link.provider).listDevices(dataContext(link, this.tokens));
-      const published = await this.publisher.publishDevices(link.patient, devices, link.linkedAt);
+      const published = await this.publisher.publishDevices(link.patient, devices, link.linkedAt, () =>
+        lease.assertHeld(),
+      );
       this.operations.inc({ ...labels, status: 'success' });
       return {
         linkId,

@@ -68,6 +68,17 @@ describe('planSync', () => {
       },
       start: new Date(NOW.getTime() - NIGHTLY_LOOKBACK_MS).toISOString(),
     },
+    {
+      name: 'weekly without its window (the fan-out always gives one) re-reads at least 7 days',
+      input: {
+        strategy: 'weekly' as const,
+        syncedThrough: new Map([
+          ['steps', at('2026-11-22T09:00:00Z')],
+          ['weight', at('2026-11-22T09:00:00Z')],
+        ]),
+      },
+      start: new Date(NOW.getTime() - 7 * DAY).toISOString(),
+    },
   ])('$name', ({ input, start }) => {
     expect(plan(input)).toEqual([{ types: ['steps', 'weight'], start, end: NOW.toISOString() }]);
   });

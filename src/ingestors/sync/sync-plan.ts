@@ -15,6 +15,13 @@ const DAY_MS = 86_400_000;
 export const OVERLAP_MS = 15 * MINUTE_MS;
 /** Nightly reconciliation re-reads at least this much: late uploads, and Withings never redelivers a miss. */
 export const NIGHTLY_LOOKBACK_MS = 2 * DAY_MS;
+/** Weekly reconciliation re-reads at least this much (its job normally carries the window itself). */
+const WEEKLY_LOOKBACK_MS = 7 * DAY_MS;
+/** The reconciling strategies and how far back each reads at least. */
+const RECONCILE_LOOKBACK_MS: Partial<Record<SyncStrategy, number>> = {
+  nightly: NIGHTLY_LOOKBACK_MS,
+  weekly: WEEKLY_LOOKBACK_MS,
+};
 /** Providers upload late; a deferred hour is synced again this long after it ends (plus the overlap). */
 const RESYNC_MARGIN_MS = MINUTE_MS;
 /** Routed windows closer than this are fetched as one. */
@@ -73,10 +80,9 @@ function planScheduled(input: PlanInput): PlannedFetch {
     const earliest = covered.some((d) => d === undefined)
       ? backfillStart
       : new Date(Math.min(...covered.map((d) => (d as Date).getTime())) - OVERLAP_MS);
+    const reconcile = RECONCILE_LOOKBACK_MS[input.strategy];
     start =
-      input.strategy === 'nightly'
-        ? new Date(Math.min(earliest.getTime(), now.getTime() - NIGHTLY_LOOKBACK_MS))
-        : earliest;
+      reconcile === undefined ? earliest : new Date(Math.min(earliest.getTime(), now.getTime() - reconcile));
   }
   return { dataTypes: input.dataTypes, window: { start, end } };
 }

@@ -10,6 +10,7 @@ import { RecordPublisher } from '../../publishers/record-publisher.service.js';
 import { ProviderAdapters } from '../auth/provider-adapters.js';
 import type { ProviderData, ProviderDataContext } from '../data/provider-data.js';
 import { TokenService } from '../tokens/token.service.js';
+import { LeaseLostError, type LeaseFence } from './link-lock.js';
 import { SyncLinkRepository, type SyncLink } from './sync-link.repository.js';
 import { SYNC_METRIC } from './sync-metrics.js';
 import { chunkWindow, planSync, splitDeferred, type PlannedFetch } from './sync-plan.js';
@@ -38,7 +39,8 @@ export type ChunkProgress = (chunkEnd: Date) => Promise<void>;
  * One user sync: plan the windows for the job's strategy, fetch each chunk from the provider, transform and
  * publish it, then update SyncState and close the routed notifications it covered. Records live in memory for
  * one chunk at a time. Every publish is conditional on deterministic identifiers, so a retried or repeated
- * sync rewrites nothing it already wrote.
+ * sync rewrites nothing it already wrote. The link's lease is confirmed before each publish and before the state
+ * writes that follow them: a sync that lost it stops there (LeaseLostError) and leaves the link to its new holder.
  */
 @Injectable()
 export class SyncService {
@@ -55,7 +57,12 @@ export class SyncService {
     @InjectMetric(SYNC_METRIC.dataPoints) private readonly dataPoints: Counter,
   ) {}
 
-  async run(job: UserSyncJob, onChunk?: ChunkProgress, now = new Date()): Promise<SyncReport> {
+  async run(
+    job: UserSyncJob,
+    lease: LeaseFence,
+    onChunk?: ChunkProgress,
+    now = new Date(),
+  ): Promise<SyncReport> {
     const link = await this.links.find(job.linkId);
     if (link?.status !== 'active') {
       return skipped(job.linkId, `link ${link === undefined ? 'gone' : link.status}`);
@@ -75,6 +82,7 @@ export class SyncService {
     });
     const { finished, resyncAt } = splitDeferred(routed, link.aggregation, now);
     if (plan.length === 0) {
+      await lease.assertHeld();
       await this.links.finishRouted(finished);
       return { ...skipped(link.id, 'nothing to fetch yet'), ...(resyncAt ? { resyncAt } : {}) };
     }
@@ -85,7 +93,8 @@ export class SyncService {
     });
     await this.links.markRunning(link.id, planned, now);
     try {
-      const report = await this.fetchAndPublish(link, adapter, plan, onChunk);
+      const report = await this.fetchAndPublish(link, adapter, plan, lease, onChunk);
+      await lease.assertHeld();
       const coveredThrough = job.strategy === 'realtime' ? null : latestEnd(plan);
       for (const type of planned) {
         await this.links.markSucceeded(link.id, type, {
@@ -98,6 +107,10 @@ export class SyncService {
       await this.links.finishRouted(finished);
       return resyncAt === undefined ? report : { ...report, resyncAt };
     } catch (err) {
+      if (err instanceof LeaseLostError) {
+        // The link's state is the new holder's to write now.
+        throw err;
+      }
       // The client-facing status gets a code; the detail (hosts, URLs) goes to the log with the job's failure.
       await this.links.markFailed(link.id, planned, syncErrorCode(err));
       for (const type of planned) {
@@ -113,6 +126,7 @@ export class SyncService {
     link: SyncLink,
     adapter: ProviderData,
     plan: readonly PlannedFetch[],
+    lease: LeaseFence,
     onChunk: ChunkProgress | undefined,
   ): Promise<SyncReport> {
     const ctx = dataContext(link, this.tokens);
@@ -122,7 +136,7 @@ export class SyncService {
       for (const chunk of chunkWindow(fetch.window, adapter.maxWindowMs)) {
         const fetched = await adapter.fetch(ctx, fetch.dataTypes, chunk);
         totals.fetches += 1;
-        const result = await this.publish(link, fetched);
+        const result = await this.publish(link, fetched, lease);
         totals.created += result.created;
         totals.updated += result.updated;
         totals.unchanged += result.unchanged;
@@ -144,7 +158,7 @@ export class SyncService {
     return { linkId: link.id, outcome: 'synced', records, ...totals };
   }
 
-  private async publish(link: SyncLink, records: readonly NormalizedRecord[]) {
+  private async publish(link: SyncLink, records: readonly NormalizedRecord[], lease: LeaseFence) {
     if (records.length === 0) {
       return { created: 0, updated: 0, unchanged: 0 };
     }
@@ -153,6 +167,7 @@ export class SyncService {
       aggregation: link.aggregation,
       jhePatientId: link.jhePatientId,
       issued: new Date(),
+      beforeWrite: () => lease.assertHeld(),
     });
   }
 }

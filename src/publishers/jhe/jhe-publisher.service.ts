@@ -13,7 +13,7 @@ import type { TransformedResource } from '../../transformers/transformed-resourc
 import { FhirClient } from '../fhir.client.js';
 import { breakerClass, FhirConfigurationError, FhirRetryableError } from '../fhir-errors.js';
 import { FHIR_METRIC, type FhirOperationLabels } from '../fhir-metrics.js';
-import { FHIR_BREAKER_NAME, type PublishResult } from '../fhir-publisher.service.js';
+import { FHIR_BREAKER_NAME, type BeforeWrite, type PublishResult } from '../fhir-publisher.service.js';
 import { buildJheBatches, readJheBatchResponse } from './jhe-batch.js';
 
 /**
@@ -36,7 +36,10 @@ export class JhePublisher {
     this.breaker = breakers.get(FHIR_BREAKER_NAME, FHIR_BREAKER);
   }
 
-  async publish(resources: readonly TransformedResource<Observation>[]): Promise<PublishResult> {
+  async publish(
+    resources: readonly TransformedResource<Observation>[],
+    beforeWrite?: BeforeWrite,
+  ): Promise<PublishResult> {
     const totals = { created: 0, updated: 0, unchanged: 0, rejected: 0, bundles: 0 };
     if (resources.length === 0) {
       return totals;
@@ -47,6 +50,7 @@ export class JhePublisher {
       );
     }
     for (const bundle of buildJheBatches(resources, this.config.fhir.batchSize)) {
+      await beforeWrite?.();
       let response: unknown;
       try {
         response = await this.breaker.execute(async () => {
