@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type {
   AggregationLevel,
+  DeviceRef,
   NormalizedDevice,
   NormalizedRecord,
   PatientRef,
@@ -78,7 +79,7 @@ export class RecordPublisher {
       };
       return [
         { ...transformDeviceAssociation(link, ctx), write: 'upsert' as const },
-        this.placeholderDevice(device),
+        this.placeholderDevice(device, patient),
       ];
     });
     if (ended.length > 0) {
@@ -89,7 +90,9 @@ export class RecordPublisher {
 
   /**
    * A device sync: every reported Device upserted (battery, firmware and last sync change), and a
-   * DeviceAssociation per device from the link's start, created once. A JupyterHealth Exchange keeps no devices.
+   * DeviceAssociation per device from the link's start, created once. Both are the patient's own (see
+   * deviceIdentity), so patients sharing a device sync at once without touching each other's resources.
+   * A JupyterHealth Exchange keeps no devices.
    */
   async publishDevices(
     patient: PatientRef,
@@ -102,7 +105,7 @@ export class RecordPublisher {
     }
     const ctx = { identifierBase: this.config.fhir.identifierBase };
     const resources = devices.flatMap((device) => [
-      { ...transformDevice(device, ctx), write: 'upsert' as const },
+      { ...transformDevice(device, patient, ctx), write: 'upsert' as const },
       transformDeviceAssociation(
         {
           device: { provider: device.provider, nativeId: device.nativeId },
@@ -141,29 +144,36 @@ export class RecordPublisher {
   }
 
   /**
-   * Observations reference their Device by its deterministic urn:uuid, so every referenced Device travels in the
-   * same bundle: the reported one when known, else a placeholder that never overwrites a device sync's record.
+   * Observations reference their patient's Device by its deterministic urn:uuid, so every referenced Device
+   * travels in the same bundle: the reported one when known, else a placeholder that never overwrites a device
+   * sync's record. Built once per patient and device, however many records name it.
    */
   private devicesFor(request: PublishRequest): TransformedResource[] {
     const known = new Map((request.devices ?? []).map((d) => [`${d.provider}|${d.nativeId}`, d]));
-    const wanted = new Map<string, NormalizedDevice>();
-    for (const record of request.records) {
-      const ref = record.device;
-      if (ref !== undefined) {
-        const key = `${ref.provider}|${ref.nativeId}`;
-        wanted.set(key, known.get(key) ?? placeholder(ref.provider, ref.nativeId));
+    const ctx = { identifierBase: this.config.fhir.identifierBase };
+    const wanted = new Map<string, TransformedResource>();
+    for (const { device: ref, patient } of request.records) {
+      if (ref === undefined) {
+        continue;
+      }
+      const key = `${ref.provider}|${ref.nativeId}`;
+      // A NUL never occurs in a provider name, so the patient part of the key ends at the last one.
+      const owned = `${patient.ehrUserId}\u0000${key}`;
+      if (!wanted.has(owned)) {
+        const device = known.get(key);
+        wanted.set(
+          owned,
+          device === undefined ? this.placeholderDevice(ref, patient) : transformDevice(device, patient, ctx),
+        );
       }
     }
-    const ctx = { identifierBase: this.config.fhir.identifierBase };
-    return [...wanted.entries()].map(([key, device]) =>
-      known.has(key) ? transformDevice(device, ctx) : this.placeholderDevice(device),
-    );
+    return [...wanted.values()];
   }
 
-  private placeholderDevice(ref: { provider: string; nativeId: string }): TransformedResource {
+  private placeholderDevice(ref: DeviceRef, patient: PatientRef): TransformedResource {
     const device = placeholder(ref.provider, ref.nativeId);
     return {
-      ...transformDevice(device, { identifierBase: this.config.fhir.identifierBase }),
+      ...transformDevice(device, patient, { identifierBase: this.config.fhir.identifierBase }),
       write: 'create-only',
     };
   }

@@ -1,7 +1,7 @@
 import type { Device, DeviceAssociation } from 'fhir/r5.js';
 import { describe, expect, it } from 'vitest';
 import { assertPublishable, loadGolden } from '../../test/fixtures/fhir/golden.js';
-import type { NormalizedDevice } from '../common/domain/records.js';
+import type { NormalizedDevice, PatientRef } from '../common/domain/records.js';
 import { transformDevice, transformDeviceAssociation, type DeviceLink } from './device.js';
 import { transformRecords } from './fhir-transformer.js';
 
@@ -12,11 +12,12 @@ const scale: NormalizedDevice = {
   kind: 'scale',
   active: true,
 };
+const patient: PatientRef = { ehrUserId: 'u', fhirPatientId: 'p' };
 
 describe(transformDevice.name, () => {
   it('should turn the golden devices into exactly the golden R5 Devices', () => {
-    const golden = loadGolden<NormalizedDevice, { identifierBase?: string }>('device');
-    const out = golden.input.map((d) => transformDevice(d, golden.context));
+    const golden = loadGolden<NormalizedDevice, { identifierBase?: string; patient: PatientRef }>('device');
+    const out = golden.input.map((d) => transformDevice(d, golden.context.patient, golden.context));
     assertPublishable(out);
     expect(out).toStrictEqual(golden.expected);
   });
@@ -42,18 +43,21 @@ describe(transformDevice.name, () => {
     ['sleep_monitor', [{ text: 'Sleep monitor' }]],
     ['other', undefined],
   ])('should type a %s device as %j', (kind, type) => {
-    const out = transformDevice({ ...scale, kind });
+    const out = transformDevice({ ...scale, kind }, patient);
     assertPublishable([out]);
     expect(out.resource.type).toEqual(type);
   });
 
   it('should use only R5 elements, never R4 deviceName or patient', () => {
-    const { resource } = transformDevice({
-      ...scale,
-      model: 'Body+',
-      firmwareVersion: '1.0',
-      batteryPercent: 5,
-    });
+    const { resource } = transformDevice(
+      {
+        ...scale,
+        model: 'Body+',
+        firmwareVersion: '1.0',
+        batteryPercent: 5,
+      },
+      patient,
+    );
     expect(Object.keys(resource).sort()).toEqual(
       [
         'displayName',
@@ -71,7 +75,7 @@ describe(transformDevice.name, () => {
   });
 
   it('should name a device without a model after its maker and kind, and prefer a battery percentage', () => {
-    const { resource } = transformDevice({ ...scale, batteryPercent: 12, batteryLevel: 'low' });
+    const { resource } = transformDevice({ ...scale, batteryPercent: 12, batteryLevel: 'low' }, patient);
     expect(resource.displayName).toBe('Withings Scale');
     expect(resource.name).toBeUndefined();
     expect(resource.property).toEqual([
@@ -87,17 +91,17 @@ describe(transformDevice.name, () => {
     ['Withings ScanWatch 2', 'Withings ScanWatch 2'],
     ['withings body scan', 'withings body scan'],
   ])('should display model %j as %j', (model, displayName) => {
-    expect(transformDevice({ ...scale, model }).resource.displayName).toBe(displayName);
+    expect(transformDevice({ ...scale, model }, patient).resource.displayName).toBe(displayName);
   });
 
   it('should be the Device that observations of the same device reference', () => {
-    const device = transformDevice(scale);
+    const device = transformDevice(scale, patient);
     const [obs] = transformRecords(
       [
         {
           type: 'weight',
           provider: 'withings',
-          patient: { ehrUserId: 'u', fhirPatientId: 'p' },
+          patient,
           nativeId: 'w',
           timing: { kind: 'instant', at: '2026-11-22T06:00:00Z', offsetMinutes: 0 },
           device: { provider: scale.provider, nativeId: scale.nativeId },
@@ -107,6 +111,26 @@ describe(transformDevice.name, () => {
       { issued: '2026-11-22T12:00:00Z', aggregation: 'INDIVIDUAL' },
     );
     expect(obs!.resource).toHaveProperty('device', { reference: device.fullUrl });
+  });
+
+  it('should give two patients on one scale a Device each, never the same identifier or fullUrl', () => {
+    const other: PatientRef = { ehrUserId: 'v', fhirPatientId: 'q' };
+    const mine = transformDevice(scale, patient);
+    const theirs = transformDevice(scale, other);
+    assertPublishable([mine, theirs]);
+    expect(mine.identifier).toEqual({
+      system: 'https://open-health-exchange.org/fhir/identifier/withings/device',
+      value: `u:${scale.nativeId}`,
+    });
+    expect(theirs.identifier.value).toBe(`v:${scale.nativeId}`);
+    expect(theirs.fullUrl).not.toBe(mine.fullUrl);
+    const link = { device: scale, start: '2026-11-01T09:30:00Z' };
+    expect(transformDeviceAssociation({ ...link, patient }).resource.device).toEqual({
+      reference: mine.fullUrl,
+    });
+    expect(transformDeviceAssociation({ ...link, patient: other }).resource.device).toEqual({
+      reference: theirs.fullUrl,
+    });
   });
 });
 
@@ -121,7 +145,7 @@ describe(transformDeviceAssociation.name, () => {
   it('should keep the identity of a link when it ends, so the end updates the same resource', () => {
     const link: DeviceLink = {
       device: { provider: 'withings', nativeId: scale.nativeId },
-      patient: { ehrUserId: 'u', fhirPatientId: 'p' },
+      patient,
       start: '2026-11-01T09:30:00Z',
     };
     const open = transformDeviceAssociation(link);
@@ -134,7 +158,7 @@ describe(transformDeviceAssociation.name, () => {
       coding: [{ system: 'http://hl7.org/fhir/deviceassociation-status', code: 'attached' }],
     });
     expect(resource.period).toEqual({ start: '2026-11-01T09:30:00+00:00', end: '2026-11-20T08:00:00+00:00' });
-    expect(resource.device).toEqual({ reference: transformDevice(scale).fullUrl });
+    expect(resource.device).toEqual({ reference: transformDevice(scale, patient).fullUrl });
     expect(resource).not.toHaveProperty('operation');
   });
 });

@@ -61,17 +61,20 @@ function properties(device: NormalizedDevice, base: string): DeviceProperty[] {
 }
 
 /**
- * An R5 Device (no R4 `deviceName` or `patient`: the patient link is a DeviceAssociation). Identified by the
- * provider's device id alone, since one physical device is one resource whoever wears it.
+ * An R5 Device (no R4 `deviceName` or `patient`: the patient link is a DeviceAssociation). One per patient and
+ * physical device, identified by the patient and the provider's device id (see deviceIdentity): a scale two
+ * patients share is two Devices, so their syncs never write the same resource.
  * @param device - what the provider reports about the device
+ * @param patient - whose account reported it
  * @param ctx - the identifier base
  */
 export function transformDevice(
   device: NormalizedDevice,
+  patient: PatientRef,
   ctx: DeviceTransformContext = {},
 ): TransformedResource<Device> {
   const base = resolveIdentifierBase(ctx.identifierBase);
-  const identity = deviceIdentity(base, device);
+  const identity = deviceIdentity(base, device, patient);
   const label = device.model ?? DEVICE_TYPES[device.kind]?.text ?? 'device';
   const resource: Device = {
     resourceType: 'Device',
@@ -132,7 +135,7 @@ export function transformDeviceAssociation(
     resourceType: 'DeviceAssociation',
     meta: { source: `${base}/sources/${link.device.provider}` },
     identifier: [identity.identifier],
-    device: { reference: deviceIdentity(base, link.device).fullUrl },
+    device: { reference: deviceIdentity(base, link.device, link.patient).fullUrl },
     category: [
       {
         coding: [{ system: localCodeSystem(base, 'ohe-device-association-category'), code: 'home-use' }],

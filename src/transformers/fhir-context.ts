@@ -111,19 +111,24 @@ export class TransformSession {
     return source;
   }
 
-  /** @param device - the record's device, if known */
-  deviceReference(device: DeviceRef | undefined): Reference | undefined {
+  /**
+   * @param device - the record's device, if known
+   * @param patient - whose record it is: Devices are per patient
+   */
+  deviceReference(device: DeviceRef | undefined, patient: PatientRef): Reference | undefined {
     if (device === undefined) {
       return undefined;
     }
-    let byId = this.devices.get(device.provider);
+    // A NUL never occurs in a provider name, so the key is unambiguous.
+    const owner = `${patient.ehrUserId}\u0000${device.provider}`;
+    let byId = this.devices.get(owner);
     if (byId === undefined) {
       byId = new Map();
-      this.devices.set(device.provider, byId);
+      this.devices.set(owner, byId);
     }
     let reference = byId.get(device.nativeId);
     if (reference === undefined) {
-      reference = frozen({ reference: deviceIdentity(this.base, device).fullUrl });
+      reference = frozen({ reference: deviceIdentity(this.base, device, patient).fullUrl });
       byId.set(device.nativeId, reference);
     }
     return reference;
@@ -194,7 +199,7 @@ export class TransformSession {
             },
             issued: this.issued,
           };
-    const device = this.deviceReference(parts.device);
+    const device = this.deviceReference(parts.device, parts.patient);
     if (device !== undefined) {
       resource.device = device;
     }

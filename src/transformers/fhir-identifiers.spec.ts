@@ -61,12 +61,16 @@ describe('FHIR identifiers', () => {
     const values = new Set([...a, ...b].map((r) => `${r.identifier.system}|${r.identifier.value}`));
     expect(urls.size).toBe(6);
     expect(values.size).toBe(6);
-    // The device is one physical thing whoever wears it; only its association is patient-scoped.
+    // Two patients on one scale get a Device each: nothing they publish is shared, so nothing races.
     const deviceOf = (r: TransformedResource): Reference | undefined => (r.resource as Observation).device;
+    const dev = { provider: 'withings', nativeId: 'dev-1' };
     expect(deviceOf(a[1]!)).toEqual({
-      reference: deviceIdentity(BASE, { provider: 'withings', nativeId: 'dev-1' }).fullUrl,
+      reference: deviceIdentity(BASE, dev, { ehrUserId: 'user-1', fhirPatientId: 'p1' }).fullUrl,
     });
-    expect(deviceOf(b[1]!)).toEqual(deviceOf(a[1]!));
+    expect(deviceOf(b[1]!)).toEqual({
+      reference: deviceIdentity(BASE, dev, { ehrUserId: 'user-2', fhirPatientId: 'p2' }).fullUrl,
+    });
+    expect(deviceOf(b[1]!)).not.toEqual(deviceOf(a[1]!));
   });
 
   it('should keep values readable, with no hash in them', () => {
@@ -92,12 +96,12 @@ describe('FHIR identifiers', () => {
     expect(patientScopedValue(ehrUserId, localId)).toBe(expected);
   });
 
-  it('should identify devices by provider device id alone and associations by patient and device', () => {
+  it('should identify devices and associations by patient and provider device id', () => {
     const device = { provider: 'withings', nativeId: 'f998be4b9ccc' };
     const patient = { ehrUserId: 'user-1', fhirPatientId: 'p1' };
-    expect(deviceIdentity(BASE, device)).toEqual({
-      identifier: { system: `${BASE}/fhir/identifier/withings/device`, value: 'f998be4b9ccc' },
-      fullUrl: `urn:uuid:${uuidv5(`${BASE}/fhir/identifier/withings/device|f998be4b9ccc`, OHE_FHIR_NAMESPACE)}`,
+    expect(deviceIdentity(BASE, device, patient)).toEqual({
+      identifier: { system: `${BASE}/fhir/identifier/withings/device`, value: 'user-1:f998be4b9ccc' },
+      fullUrl: `urn:uuid:${uuidv5(`${BASE}/fhir/identifier/withings/device|user-1:f998be4b9ccc`, OHE_FHIR_NAMESPACE)}`,
     });
     expect(deviceAssociationIdentity(BASE, device, patient).identifier).toEqual({
       system: `${BASE}/fhir/identifier/withings/device-association`,

@@ -11,7 +11,7 @@ import { flat } from './flat-string.js';
  *   `:` inside the ehrUserId is percent-encoded so the first `:` always ends it: otherwise user `a:b` with id `c`
  *   and user `a` with id `b:c` would share a value. Ordinary ids (no `%` or `:`) appear unchanged.
  * - fullUrl: `urn:uuid:` + UUIDv5(`system|value`) in {@link OHE_FHIR_NAMESPACE}.
- * Devices are not patient-scoped (value = provider device id); a DeviceAssociation is scoped to patient + device.
+ * Devices are patient-scoped too: a FHIR Device is one patient's use of one physical device (see deviceIdentity).
  */
 export const OHE_FHIR_NAMESPACE = '4f240032-5285-4a69-863a-874bce098bc9';
 
@@ -92,11 +92,21 @@ export function recordIdentity(
 }
 
 /**
+ * One Device per patient and physical device, value `<ehrUserId>:<provider device id>`. Two patients weighing
+ * on one scale then write nothing in common: a shared Device would be conditionally created by both, and
+ * conditional creates race on real servers (two copies, then 412 on every later write), while the device
+ * syncs of one link are already serialized (LinkLock). It also keeps each account's battery and last-sync
+ * readings apart, and does not depend on Withings reporting the same deviceid in every account.
  * @param identifierBase - the deployment's identifier base
  * @param device - the provider's device
+ * @param patient - whose use of the device it is
  */
-export function deviceIdentity(identifierBase: string, device: DeviceRef): ResourceIdentity {
-  return identity(identifierSystem(identifierBase, device.provider, 'device'), device.nativeId);
+export function deviceIdentity(
+  identifierBase: string,
+  device: DeviceRef,
+  patient: PatientRef,
+): ResourceIdentity {
+  return recordIdentity(identifierBase, device.provider, 'device', patient, device.nativeId);
 }
 
 /**

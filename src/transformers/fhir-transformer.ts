@@ -17,8 +17,9 @@ export { transformDevice, transformDeviceAssociation, type DeviceLink } from './
  * replaces it (same identifier). So a caller must pass every record of an hour in one call, never split an hour
  * across pages or jobs, and re-read whole hours when it syncs again.
  *
- * Observations reference their Device by the Device's deterministic `urn:uuid:` fullUrl, so a bundle that
- * carries them must also carry that Device (see transformDevice), or the publisher must rewrite the reference.
+ * Observations reference their patient's Device (one per patient and device) by its deterministic `urn:uuid:`
+ * fullUrl, so a bundle that carries them must also carry that Device (see transformDevice), or the publisher
+ * must rewrite the reference.
  * @param records - one job's records, any providers, patients and data types
  * @param ctx - identifier base, issued instant and aggregation level
  */

@@ -48,17 +48,14 @@ describe('link maintenance worker', () => {
     const scale = { provider: 'withings', nativeId: `scale-${user.ehrUserId}` };
     const fitbitTracker = { provider: 'fitbit', nativeId: `tracker-${user.ehrUserId}` };
     const start = '2026-11-01T08:00:00.000Z';
-    await t.app
-      .get(FhirPublisher)
-      .publish(
-        [scale, fitbitTracker].flatMap((device) => [
-          transformDevice(
-            { ...device, manufacturer: 'Maker', kind: 'scale', active: true },
-            { identifierBase: BASE },
-          ),
-          transformDeviceAssociation({ device, patient, start }, { identifierBase: BASE }),
-        ]),
-      );
+    await t.app.get(FhirPublisher).publish(
+      [scale, fitbitTracker].flatMap((device) => [
+        transformDevice({ ...device, manufacturer: 'Maker', kind: 'scale', active: true }, patient, {
+          identifierBase: BASE,
+        }),
+        transformDeviceAssociation({ device, patient, start }, { identifierBase: BASE }),
+      ]),
+    );
 
     const first = await finished(
       queue,

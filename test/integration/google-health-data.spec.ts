@@ -306,9 +306,12 @@ describe('GoogleHealthData against the Google Health simulator', () => {
     expect(refused).toBeInstanceOf(ProviderCallError);
     expect((refused as ProviderCallError).retryable).toBe(false);
     expect((refused as Error).message).toContain('HTTP 403 PERMISSION_DENIED');
-    // Without the settings scope the device refs keep the display name.
+    // Without the settings scope the device refs get a per-patient id, never the bare display name.
     const steps = ofType(await data.fetch(narrow, ['steps'], twoDays), 'steps');
-    expect(steps[0]?.device).toEqual({ provider: 'fitbit', nativeId: 'Charge 6' });
+    expect(steps[0]?.device).toEqual({
+      provider: 'fitbit',
+      nativeId: expect.stringMatching(/^unpaired-[0-9a-f]{32}$/) as string,
+    });
   });
 
   it('should raise InvalidTokenError for an expired or revoked token', async () => {

@@ -19,7 +19,11 @@ export interface PatientRef {
   readonly fhirPatientId: string;
 }
 
-/** The device a record came from, by the provider's own device id. */
+/**
+ * The device a record came from, by the provider's own device id (Withings deviceid, Google pairedDevices id, or
+ * for a Google device that is not paired a per-patient `unpaired-…` id). Not unique across patients: the FHIR
+ * Device is scoped to the patient (deviceIdentity).
+ */
 export interface DeviceRef {
   readonly provider: string;
   readonly nativeId: string;

@@ -125,7 +125,7 @@ export class GoogleHealthData extends ProviderData {
       for (const point of points) {
         const parsed = toRecords(type, point, {
           patient: ctx.patient,
-          deviceId: (name) => devices.get(name) ?? name,
+          pairedDeviceId: (name) => devices.get(name),
           offsetForDate: (date) => offsets.get(date) ?? anyOffset ?? 0,
         });
         for (const record of parsed) {
@@ -151,7 +151,7 @@ export class GoogleHealthData extends ProviderData {
 
   /**
    * displayName → paired device id, for the device refs. Only looked up when some point names a device; an
-   * account whose grant lacks the settings scope (403) keeps the display names as ids.
+   * account whose grant lacks the settings scope (403) gets per-patient unpaired ids (see toRecords).
    */
   private async deviceIds(
     ctx: ProviderDataContext,

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import type { PatientRef } from '../../common/domain/records.js';
 import { filterFor } from './google-health.data.js';
 import { offsetMinutes, toDevice, toRecords, type ParseContext } from './google-health.records.js';
 
 const patient = { ehrUserId: 'ehr-1', fhirPatientId: 'pat-1' };
 const ctx: ParseContext = {
   patient,
-  deviceId: (name) => (name === 'Charge 6' ? '123' : name),
+  pairedDeviceId: (name) => (name === 'Charge 6' ? '123' : undefined),
   offsetForDate: (date) => (date === '2026-11-21' ? 60 : 0),
 };
 const base = { provider: 'fitbit', patient };
@@ -48,7 +49,7 @@ describe('Google Health wire → records', () => {
     ]);
   });
 
-  it('should key an unnamed heart-rate sample by type and instant, keeping an unmatched device name', () => {
+  it('should key an unnamed heart-rate sample by type and instant, with a per-patient id for an unpaired device', () => {
     const point = {
       dataSource: {
         recordingMethod: 'PASSIVELY_MEASURED',
@@ -68,10 +69,40 @@ describe('Google Health wire → records', () => {
         bpm: 61,
         nativeId: 'heart-rate:2026-08-29T05:29:57.000Z',
         timing: { kind: 'instant', at: '2026-08-29T05:29:57.000Z', offsetMinutes: 330 },
-        device: { provider: 'fitbit', nativeId: 'Inspire 3' },
+        // sha256 of ["ehr-1","FITBIT","","","Inspire 3"] (computed apart, with Python): stable across releases.
+        device: { provider: 'fitbit', nativeId: 'unpaired-b453f7c64eed9ce452a3b7770cce87a5' },
       },
     ]);
   });
+
+  it.each<[string, PatientRef, Record<string, string>, boolean]>([
+    ['the same patient and source', patient, {}, true],
+    ['another patient', { ehrUserId: 'ehr-2', fhirPatientId: 'pat-2' }, {}, false],
+    ['another platform', patient, { platform: 'HEALTH_CONNECT' }, false],
+    ['another form factor', patient, { formFactor: 'PHONE' }, false],
+    ['another manufacturer', patient, { manufacturer: 'Samsung' }, false],
+  ])(
+    'should give an unpaired device seen by %s the same id only when nothing differs',
+    (_label, who, change, same) => {
+      const steps = (p: PatientRef, source: Record<string, string>): string | undefined => {
+        const point = {
+          dataSource: {
+            platform: source['platform'] ?? 'FITBIT',
+            device: { displayName: 'Pixel Watch 2', ...source, platform: undefined },
+          },
+          steps: {
+            count: '5',
+            interval: { startTime: '2026-11-21T14:00:00Z', endTime: '2026-11-21T14:01:00Z' },
+          },
+        };
+        const [record] = toRecords('steps', point, { ...ctx, patient: p });
+        return record?.device?.nativeId;
+      };
+      const mine = steps(patient, {});
+      expect(mine).toMatch(/^unpaired-[0-9a-f]{32}$/);
+      expect(steps(who, { ...change }) === mine).toBe(same);
+    },
+  );
 
   it('should split an HRV sample into one record per metric present', () => {
     const both = {

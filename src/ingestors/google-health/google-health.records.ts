@@ -1,5 +1,4 @@
 import type {
-  DeviceRef,
   EcgClassification,
   NormalizedDevice,
   NormalizedRecord,
@@ -9,6 +8,7 @@ import type {
 } from '../../common/domain/records.js';
 import { isRecord } from '../auth/http.js';
 import { FITBIT } from './fitbit.descriptor.js';
+import { deviceOf } from './google-health.devices.js';
 
 /** The Google Health data types the adapter reads, as paths name them. */
 export type GoogleDataType =
@@ -27,8 +27,8 @@ export type GoogleDataType =
 /** What parsing needs beyond the point itself. */
 export interface ParseContext {
   readonly patient: PatientRef;
-  /** Our device id for a data source's device displayName (matched to pairedDevices), when there is one. */
-  deviceId(displayName: string): string;
+  /** The paired device (pairedDevices id) whose model is a data source's device displayName, if any. */
+  readonly pairedDeviceId: (displayName: string) => string | undefined;
   /** Offset (minutes) to place a civil date in; the user's offset when known, else 0 (UTC). */
   offsetForDate(date: string): number;
 }
@@ -86,11 +86,7 @@ export function toRecords(type: GoogleDataType, point: Wire, ctx: ParseContext):
   const name = point['name'] ?? point['dataPointName'];
   const start = timing.kind === 'instant' ? timing.at : timing.start;
   const key = typeof name === 'string' && name !== '' ? name : `${type}:${dailyKey(body) ?? start}`;
-  const displayName = obj(obj(point['dataSource'])['device'])['displayName'];
-  const device: DeviceRef | undefined =
-    typeof displayName === 'string' && displayName !== ''
-      ? { provider: FITBIT.type, nativeId: ctx.deviceId(displayName) }
-      : undefined;
+  const device = deviceOf(point['dataSource'], ctx.patient, ctx.pairedDeviceId);
   const base = {
     provider: FITBIT.type,
     patient: ctx.patient,
