@@ -134,7 +134,8 @@ describe('sync pipeline: Fitbit through the Google Health API', { timeout: 60_00
     const counts = await acceptThenLoseRedis(h, l.linkId, async () => {
       expect((await h.sender.post(hookUrl, [envelope])).status).toBe(204);
     });
-    expect(counts).toMatchObject({ requeued: 1 });
+    // At least this link's row: other files' stale rows in the shared database may be requeued by the same pass.
+    expect(counts.requeued).toBeGreaterThanOrEqual(1);
     await eventually(async () => (await weights(value)) === 1, 'delivery after the reconciler');
   });
 

@@ -197,7 +197,8 @@ describe('sync pipeline: Withings', { timeout: 60_000 }, () => {
     const counts = await acceptThenLoseRedis(h, l.linkId, async () => {
       weight = await newWeight(l, 68.4);
     });
-    expect(counts).toMatchObject({ requeued: 1 });
+    // At least this link's row: other files' stale rows in the shared database may be requeued by the same pass.
+    expect(counts.requeued).toBeGreaterThanOrEqual(1);
     await eventually(async () => (await weights(weight.value)) === 1, 'delivery after the reconciler');
   });
 });
