@@ -109,6 +109,22 @@ describe('planSync', () => {
     ]);
   });
 
+  it('should clamp a pushed window to the lookback, however old the start a notification gives', () => {
+    const ancient = {
+      dataTypes: ['weight' as DataType],
+      window: { start: at('1970-01-02T00:00:00Z'), end: NOW },
+    };
+    expect(plan({ strategy: 'realtime', routed: [ancient] })).toEqual([
+      { types: ['weight'], start: new Date(NOW.getTime() - 30 * DAY).toISOString(), end: NOW.toISOString() },
+    ]);
+    // Wholly older than the lookback: nothing to fetch (scheduled syncs never reach back that far either).
+    const old = {
+      dataTypes: ['steps' as DataType],
+      window: { start: at('2020-01-01T00:00:00Z'), end: at('2020-01-02T00:00:00Z') },
+    };
+    expect(plan({ strategy: 'realtime', routed: [old] })).toEqual([]);
+  });
+
   it('should never fetch past now, and nothing for a realtime sync without routed rows', () => {
     const routed = [
       {

@@ -57,7 +57,7 @@ export interface PlanInput {
 export function planSync(input: PlanInput): PlannedFetch[] {
   const fetches =
     input.strategy === 'realtime'
-      ? planRealtime(input.routed ?? [], input.dataTypes)
+      ? planRealtime(input.routed ?? [], input.dataTypes).map((f) => clampToLookback(f, input))
       : [planScheduled(input)];
   return fetches
     .map((f) => ({ ...f, window: fitWindow(f.window, input.now, input.aggregation) }))
@@ -109,6 +109,19 @@ function planRealtime(routed: readonly RoutedWindow[], wanted: readonly DataType
     }
   }
   return [...grouped.values()].sort((a, b) => a.window.start.getTime() - b.window.start.getTime());
+}
+
+/**
+ * A pushed window starts where the notification says, and a notification (genuine or forged) may say 1970: never
+ * fetch further back than the lookback, or one notification turns into years of chunks against the provider's
+ * app-wide quota. Older data is the business of an explicit backfill.
+ */
+function clampToLookback(fetch: PlannedFetch, input: PlanInput): PlannedFetch {
+  const earliest = input.now.getTime() - input.lookbackDays * DAY_MS;
+  if (fetch.window.start.getTime() >= earliest) {
+    return fetch;
+  }
+  return { ...fetch, window: { start: new Date(earliest), end: fetch.window.end } };
 }
 
 export function mergeWindows(windows: readonly TimeWindow[]): TimeWindow[] {
