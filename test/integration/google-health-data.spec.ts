@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -8,7 +10,10 @@ import { ResilienceModule } from '../../src/common/resilience/resilience.module.
 import { loadConfig } from '../../src/config/app-config.js';
 import { InvalidTokenError, ProviderCallError } from '../../src/ingestors/auth/provider-auth.js';
 import type { ProviderDataContext } from '../../src/ingestors/data/provider-data.js';
-import { GoogleHealthDataClient } from '../../src/ingestors/google-health/google-health-data.client.js';
+import {
+  GoogleHealthDataClient,
+  MAX_PAGES,
+} from '../../src/ingestors/google-health/google-health-data.client.js';
 import { filterFor, GoogleHealthData } from '../../src/ingestors/google-health/google-health.data.js';
 import type { GoogleDataType } from '../../src/ingestors/google-health/google-health.records.js';
 import { ProviderGate, ProviderRateLimitedError } from '../../src/ingestors/resilience/provider-gate.js';
@@ -90,7 +95,8 @@ describe('GoogleHealthData against the Google Health simulator', () => {
       DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/unused',
       REDIS_URL: TEST_REDIS_URL,
       GOOGLE_HEALTH_API_BASE_URL: sim.apiBaseUrl,
-      TOKEN_CALL_TIMEOUT_MS: '300',
+      // Long enough for a loaded machine; the hanging-call case waits it out once.
+      TOKEN_CALL_TIMEOUT_MS: '1500',
     });
     data = new GoogleHealthData(new GoogleHealthDataClient(config, moduleRef.get(ProviderGate)));
   });
@@ -292,6 +298,30 @@ describe('GoogleHealthData against the Google Health simulator', () => {
     expect(limited).toBeInstanceOf(ProviderRateLimitedError);
     expect((limited as ProviderRateLimitedError).retryAfterMs).toBeGreaterThan(0);
     expect(sim.dataCalls('weight')).toBe(1);
+  });
+
+  it('should stop after MAX_PAGES pages of a server that never stops paging, for good', async () => {
+    let calls = 0;
+    const endless = createServer((_req, res) => {
+      calls++;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ dataPoints: [], nextPageToken: `page-${calls}` }));
+    });
+    await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
+    try {
+      const config = loadConfig({
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/unused',
+        REDIS_URL: TEST_REDIS_URL,
+        GOOGLE_HEALTH_API_BASE_URL: `http://127.0.0.1:${(endless.address() as AddressInfo).port}`,
+        GOOGLE_HEALTH_QUOTA_PER_MINUTE: '100000',
+      });
+      const client = new GoogleHealthDataClient(config, moduleRef.get(ProviderGate));
+      const err = await client.list(ctx, 'steps', '').catch((e: unknown) => e);
+      expect(err).toMatchObject({ retryable: false, message: expect.stringMatching(/more than 50 pages/) });
+      expect(calls).toBe(MAX_PAGES);
+    } finally {
+      await new Promise((resolve) => endless.close(resolve));
+    }
   });
 
   it('should give up on a hanging call at the timeout as retryable, and refuse other 4xx for good', async () => {

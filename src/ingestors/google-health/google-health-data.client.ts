@@ -13,6 +13,11 @@ export type WireObject = Record<string, unknown>;
 const MAX_PAGE = 10_000;
 const MAX_PAGE_SMALL: Readonly<Record<string, number>> = { sleep: 25, exercise: 25 };
 const MAX_DEVICE_PAGE = 100;
+/**
+ * Pages one call may walk. A chunk is at most a week, which is a few pages even at minute resolution; a server that
+ * keeps answering nextPageToken must not grow a job's memory without end.
+ */
+export const MAX_PAGES = 50;
 /** Google's 429 does not always say how long to wait; its quota window is a minute. */
 const DEFAULT_RATE_WAIT_MS = 60_000;
 
@@ -64,7 +69,11 @@ export class GoogleHealthDataClient {
   ): Promise<WireObject[]> {
     const out: WireObject[] = [];
     let token: string | undefined;
+    let pages = 0;
     do {
+      if (pages++ === MAX_PAGES) {
+        throw new ProviderCallError(`Google Health ${operation}: more than ${MAX_PAGES} pages`, false);
+      }
       const body = await this.get(ctx, operation, url(token));
       const items = body[key];
       out.push(...(Array.isArray(items) ? items.filter(isRecord) : []));
