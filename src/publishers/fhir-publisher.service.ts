@@ -10,14 +10,24 @@ import { buildTransactionBundles } from './bundle-builder.js';
 import { FhirClient } from './fhir.client.js';
 import { breakerClass, FhirConfigurationError, FhirError, FhirRetryableError } from './fhir-errors.js';
 import { FHIR_METRIC, type FhirOperationLabels } from './fhir-metrics.js';
+import {
+  halves,
+  isContentRefusal,
+  itemsOf,
+  MAX_ISOLATION_REQUESTS,
+  refusedOf,
+  type RefusedResource,
+} from './refusal-isolation.js';
 import { readTransactionResponse, type EntryResult } from './transaction-response.js';
 
 export interface PublishResult {
   readonly created: number;
   readonly updated: number;
   readonly unchanged: number;
-  /** Entries a batch target refused for good (a transaction target fails whole instead, so 0 there). */
+  /** Records the target refused for good (422); the others were written. */
   readonly rejected: number;
+  /** What the FHIR server refused, when it refused anything (types and identifier systems only). */
+  readonly refused?: readonly RefusedResource[];
   readonly bundles: number;
   /** Resources the server created, per resource type (FHIR targets). */
   readonly createdByType?: Readonly<Record<string, number>>;
@@ -32,12 +42,23 @@ export type BeforeWrite = () => Promise<void>;
 
 export const FHIR_BREAKER_NAME = 'fhir';
 
+/** One publish's search for refused resources: what it found and how many transactions it may still spend. */
+interface Isolation {
+  readonly byUrl: ReadonlyMap<string, TransformedResource>;
+  readonly refused: RefusedResource[];
+  budget: number;
+  readonly beforeWrite?: BeforeWrite;
+}
+
 /**
  * Publishes transformed resources to the FHIR server as transaction bundles of conditional writes, so a
  * replayed notification, a retried job or a crashed worker's redo never creates a second resource.
  *
  * Bundles go one after another; if one fails, the earlier ones stay written and the error propagates. The
- * caller retries the whole batch, which is safe because every write is conditional on its identifier.
+ * caller retries the whole batch, which is safe because every write is conditional on its identifier. A bundle
+ * refused with 422 is the exception: a transaction is all-or-nothing, so one refused record would hold back
+ * (and, retried, re-send forever) all the others; its resources are sent again in halves, down to indivisible
+ * clusters, within MAX_ISOLATION_REQUESTS extra transactions, and the refused ones are reported, not thrown.
  * Health data never reaches the logs: only counts, statuses and bundle numbers do.
  */
 @Injectable()
@@ -71,9 +92,15 @@ export class FhirPublisher {
     }
     this.checkConfigured();
     const bundles = buildTransactionBundles(resources, this.config.fhir);
+    const isolation: Isolation = {
+      byUrl: new Map(resources.map((r) => [r.fullUrl, r])),
+      refused: [],
+      budget: MAX_ISOLATION_REQUESTS,
+      ...(beforeWrite === undefined ? {} : { beforeWrite }),
+    };
     for (const [index, bundle] of bundles.entries()) {
       await beforeWrite?.();
-      const entries = await this.send(bundle, index, bundles.length);
+      const entries = await this.sendIsolating(bundle, index, bundles.length, isolation);
       for (const entry of entries) {
         totals[entry.outcome] += 1;
         if (entry.outcome === 'created') {
@@ -81,6 +108,13 @@ export class FhirPublisher {
         }
       }
       totals.bundles += 1;
+    }
+    if (isolation.refused.length > 0) {
+      totals.rejected = isolation.refused.length;
+      this.logger.warn(
+        `The FHIR server refused ${isolation.refused.length} of ${resources.length} resources`,
+      );
+      return { ...totals, createdByType, refused: isolation.refused };
     }
     this.logger.debug(
       `Published ${resources.length} resources in ${totals.bundles} bundles: ${totals.created} created, ` +
@@ -97,6 +131,38 @@ export class FhirPublisher {
       throw new FhirConfigurationError(
         'FHIR_BASE_URL is not set: this deployment has no FHIR server to publish to',
       );
+    }
+  }
+
+  /** Sends the bundle; on a content refusal, its halves, recursively (see the class comment). */
+  private async sendIsolating(
+    bundle: Bundle,
+    index: number,
+    count: number,
+    isolation: Isolation,
+  ): Promise<EntryResult[]> {
+    try {
+      return await this.send(bundle, index, count);
+    } catch (err) {
+      if (!isContentRefusal(err)) {
+        throw err;
+      }
+      const items = itemsOf(bundle, isolation.byUrl);
+      const parts = halves(items, this.config.fhir);
+      if (parts.length <= 1) {
+        isolation.refused.push(...refusedOf(items));
+        return [];
+      }
+      if (isolation.budget < parts.length) {
+        throw err;
+      }
+      isolation.budget -= parts.length;
+      const entries: EntryResult[] = [];
+      for (const part of parts) {
+        await isolation.beforeWrite?.();
+        entries.push(...(await this.sendIsolating(part, index, count, isolation)));
+      }
+      return entries;
     }
   }
 

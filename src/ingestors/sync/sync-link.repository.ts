@@ -90,22 +90,22 @@ export class SyncLinkRepository {
 
   /**
    * One data type synced: status completed, the count, and (for scheduled syncs) the covered end, which only ever
-   * moves forward.
+   * moves forward. `error` keeps a code of what was skipped for good (fhir_rejected) although the sync completed.
    */
   async markSucceeded(
     linkId: number,
     type: string,
-    result: { at: Date; records: number; coveredThrough: Date | null },
+    result: { at: Date; records: number; coveredThrough: Date | null; error?: string | null },
   ): Promise<void> {
     await this.ds.query(
       `INSERT INTO sync_states (link_id, data_type, status, last_attempt_at, last_success_at, records_synced,
                                 synced_through, last_error)
-       VALUES ($1, $2, 'completed', $3, $3, $4, $5, NULL)
+       VALUES ($1, $2, 'completed', $3, $3, $4, $5, $6)
        ON CONFLICT ON CONSTRAINT uq_sync_states_link_type
-       DO UPDATE SET status = 'completed', last_success_at = $3, records_synced = $4, last_error = NULL,
+       DO UPDATE SET status = 'completed', last_success_at = $3, records_synced = $4, last_error = $6,
                      synced_through = GREATEST(sync_states.synced_through, EXCLUDED.synced_through),
                      updated_at = now()`,
-      [linkId, type, result.at, result.records, result.coveredThrough],
+      [linkId, type, result.at, result.records, result.coveredThrough, result.error ?? null],
     );
   }
 

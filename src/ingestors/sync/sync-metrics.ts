@@ -5,6 +5,7 @@ export const SYNC_METRIC = {
   operations: 'ohe_sync_operations_total',
   duration: 'ohe_sync_duration_seconds',
   dataPoints: 'ohe_data_points_processed_total',
+  fhirRejected: 'ohe_fhir_rejected_records_total',
 } as const;
 
 /**
@@ -26,6 +27,12 @@ export const syncMetricProviders = [
   makeCounterProvider({
     name: SYNC_METRIC.dataPoints,
     help: 'Total number of health data points processed',
+    labelNames: ['provider', 'data_type'],
+  }),
+  // A refused record is skipped for good (its window counts as synced), so each one is counted for operators.
+  makeCounterProvider({
+    name: SYNC_METRIC.fhirRejected,
+    help: 'Records the FHIR server refused (422) and that were skipped; the rest of their window was published',
     labelNames: ['provider', 'data_type'],
   }),
 ];

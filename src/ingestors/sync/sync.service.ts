@@ -6,6 +6,7 @@ import type { TimeWindow } from '../../common/domain/notification.js';
 import type { NormalizedRecord } from '../../common/domain/records.js';
 import type { JobDataByQueue, QueueName } from '../../common/queue/queue-names.js';
 import { AppConfig } from '../../config/app-config.js';
+import type { PublishResult } from '../../publishers/fhir-publisher.service.js';
 import { RecordPublisher } from '../../publishers/record-publisher.service.js';
 import { ProviderAdapters } from '../auth/provider-adapters.js';
 import type { ProviderData, ProviderDataContext } from '../data/provider-data.js';
@@ -15,6 +16,7 @@ import { SyncLinkRepository, type SyncLink } from './sync-link.repository.js';
 import { SYNC_METRIC } from './sync-metrics.js';
 import { chunkWindow, planSync, splitDeferred, type PlannedFetch } from './sync-plan.js';
 import { syncErrorCode } from './sync-errors.js';
+import { countRefused } from './refused-records.js';
 
 export type UserSyncJob = JobDataByQueue[QueueName.UserSync];
 
@@ -28,6 +30,8 @@ export interface SyncReport {
   readonly created: number;
   readonly updated: number;
   readonly unchanged: number;
+  /** Records the FHIR server refused for good, per data type (kept as fhir_rejected in the sync state). */
+  readonly refused?: Readonly<Record<string, number>>;
   /** Hourly links: routed notifications reaching into the running hour wait for it; sync again at this time. */
   readonly resyncAt?: Date;
 }
@@ -55,6 +59,7 @@ export class SyncService {
     @InjectMetric(SYNC_METRIC.operations) private readonly operations: Counter,
     @InjectMetric(SYNC_METRIC.duration) private readonly duration: Histogram,
     @InjectMetric(SYNC_METRIC.dataPoints) private readonly dataPoints: Counter,
+    @InjectMetric(SYNC_METRIC.fhirRejected) private readonly fhirRejected: Counter,
   ) {}
 
   async run(
@@ -97,11 +102,17 @@ export class SyncService {
       await lease.assertHeld();
       const coveredThrough = job.strategy === 'realtime' ? null : latestEnd(plan);
       for (const type of planned) {
+        const refused = report.refused?.[type] ?? 0;
+        // The window is done even so: re-fetching it would only be refused again, every time.
         await this.links.markSucceeded(link.id, type, {
           at: new Date(),
           records: report.records[type] ?? 0,
           coveredThrough,
+          error: refused > 0 ? 'fhir_rejected' : null,
         });
+        if (refused > 0) {
+          this.fhirRejected.inc({ provider: link.provider, data_type: type }, refused);
+        }
         this.operations.inc({ provider: link.provider, operation_type: `${type}_fetch`, status: 'success' });
       }
       await this.links.finishRouted(finished);
@@ -131,6 +142,7 @@ export class SyncService {
   ): Promise<SyncReport> {
     const ctx = dataContext(link, this.tokens);
     const records: Record<string, number> = {};
+    const refused: Record<string, number> = {};
     const totals = { fetches: 0, created: 0, updated: 0, unchanged: 0 };
     for (const fetch of plan) {
       for (const chunk of chunkWindow(fetch.window, adapter.maxWindowMs)) {
@@ -140,6 +152,7 @@ export class SyncService {
         totals.created += result.created;
         totals.updated += result.updated;
         totals.unchanged += result.unchanged;
+        countRefused(result.refused, refused);
         for (const record of fetched) {
           records[record.type] = (records[record.type] ?? 0) + 1;
           this.dataPoints.inc({ provider: link.provider, data_type: record.type });
@@ -155,10 +168,15 @@ export class SyncService {
       },
       'sync published',
     );
-    return { linkId: link.id, outcome: 'synced', records, ...totals };
+    const anyRefused = Object.keys(refused).length > 0;
+    return { linkId: link.id, outcome: 'synced', records, ...totals, ...(anyRefused ? { refused } : {}) };
   }
 
-  private async publish(link: SyncLink, records: readonly NormalizedRecord[], lease: LeaseFence) {
+  private async publish(
+    link: SyncLink,
+    records: readonly NormalizedRecord[],
+    lease: LeaseFence,
+  ): Promise<Pick<PublishResult, 'created' | 'updated' | 'unchanged' | 'refused'>> {
     if (records.length === 0) {
       return { created: 0, updated: 0, unchanged: 0 };
     }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { LinkStatus } from '../../base/entities/provider-link.entity.js';
+import { dropOpenRowsOfLink } from '../../webhooks/inbox/link-inbox-rows.js';
 import type { SealedPair } from './token-vault.js';
 
 /** The token-relevant columns of one provider link, with its provider type and patient id. */
@@ -83,14 +84,18 @@ export class LinkTokenRepository {
     );
   }
 
-  /** Keeps the tokens (an operator may still want to look) but stops every use until the patient re-consents. */
+  /**
+   * Keeps the tokens (an operator may still want to look) but stops every use until the patient re-consents; its
+   * open inbox rows are dropped with it, or the reconciler would re-request their sync forever.
+   */
   async markNeedsReauth(m: EntityManager, linkId: number): Promise<void> {
     await m.query(`UPDATE provider_links SET status = 'needs_reauth', updated_at = now() WHERE id = $1`, [
       linkId,
     ]);
+    await dropOpenRowsOfLink(m, linkId, 'link_needs_reauth');
   }
 
-  /** Crypto-shreds the tokens and ends the link. */
+  /** Crypto-shreds the tokens and ends the link; its open inbox rows are dropped in the same transaction. */
   async revoke(m: EntityManager, linkId: number): Promise<void> {
     await m.query(
       `UPDATE provider_links
@@ -99,6 +104,7 @@ export class LinkTokenRepository {
         WHERE id = $1`,
       [linkId],
     );
+    await dropOpenRowsOfLink(m, linkId, 'link_revoked');
   }
 
   /** Ids of links whose tokens are sealed under another key than `currentKeyId`, in id order. */

@@ -162,14 +162,25 @@ export class InboxReconciler implements OnApplicationBootstrap, OnApplicationShu
 
   /**
    * Routed rows wait for their link's realtime sync. If that job was lost with Redis, the rows would wait
-   * forever: request the sync again (deduplicated per link, so a live job makes this a no-op).
+   * forever: request the sync again (deduplicated per link, so a live job makes this a no-op). Only for active
+   * links: a sync of any other link is skipped and leaves its rows routed, so they are dropped here instead
+   * (reason link_inactive) rather than re-synced every pass.
    */
   private async resyncStaleRouted(cutoff: Date): Promise<number> {
+    const limit = this.options.batchSize * this.options.maxBatches;
+    await this.ds.query(
+      `UPDATE notification_inbox SET status = 'dropped', failure_reason = 'link_inactive', finished_at = now()
+        WHERE id IN (SELECT n.id FROM notification_inbox n LEFT JOIN provider_links l ON l.id = n.link_id
+                      WHERE n.status = 'routed' AND n.routed_at < $1 AND l.status IS DISTINCT FROM 'active'
+                      LIMIT $2)
+          AND status = 'routed'`,
+      [cutoff, limit],
+    );
     const links = await this.ds.query<{ link_id: number }[]>(
-      `SELECT DISTINCT link_id FROM notification_inbox
-        WHERE status = 'routed' AND routed_at < $1 AND link_id IS NOT NULL
+      `SELECT DISTINCT n.link_id FROM notification_inbox n JOIN provider_links l ON l.id = n.link_id
+        WHERE n.status = 'routed' AND n.routed_at < $1 AND l.status = 'active'
         LIMIT $2`,
-      [cutoff, this.options.batchSize * this.options.maxBatches],
+      [cutoff, limit],
     );
     for (const { link_id } of links) {
       await this.linkJobs.requestSync(link_id, 'realtime', { requestId: 'inbox-reconciler' });

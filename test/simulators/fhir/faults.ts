@@ -57,3 +57,30 @@ export function faultResult(fault: FhirFault): FhirResult | undefined {
     body: operationOutcome([{ code, diagnostics: `Injected fault: ${statusLine(status)}` }]),
   };
 }
+
+/**
+ * The 422 a real server gives a resource it refuses (a profile or business rule), for any request carrying a
+ * resource (a bundle entry's included) whose identifier value is one of `values`; undefined when none is.
+ * A transaction holding one refused entry is refused whole, as the spec's all-or-nothing rule says.
+ */
+export function refusalResult(values: ReadonlySet<string>, body: unknown): FhirResult | undefined {
+  if (values.size === 0 || typeof body !== 'object' || body === null) {
+    return undefined;
+  }
+  const json = body as { entry?: Array<{ resource?: unknown }> };
+  const resources = Array.isArray(json.entry) ? json.entry.map((e) => e.resource) : [body];
+  const refused = resources.some((r) => {
+    const identifiers = (r as { identifier?: Array<{ value?: unknown }> } | undefined)?.identifier;
+    return (
+      Array.isArray(identifiers) &&
+      identifiers.some((i) => typeof i.value === 'string' && values.has(i.value))
+    );
+  });
+  return refused
+    ? {
+        status: 422,
+        headers: {},
+        body: operationOutcome([{ code: 'business-rule', diagnostics: 'Injected refusal of one resource' }]),
+      }
+    : undefined;
+}

@@ -4,7 +4,7 @@ import { parseSearchRequest } from '@medplum/core';
 import { FhirRouter } from '@medplum/fhir-router';
 import type { Resource } from '@medplum/fhirtypes';
 import { processBundle } from './bundles.js';
-import { FaultPlan, faultResult, type FhirFault } from './faults.js';
+import { FaultPlan, faultResult, refusalResult, type FhirFault } from './faults.js';
 import { closeServer, flattenHeaders, listenOnLoopback, readBody, send } from './http-io.js';
 import { handleInteraction } from './interactions.js';
 import { failureResult, FhirError, isObject, type FhirJson, type FhirResult } from './outcomes.js';
@@ -62,6 +62,7 @@ export class FhirTestServer {
   private readonly repo: R5MemoryRepository;
   private readonly ctx: FhirContext;
   private readonly faults = new FaultPlan();
+  private readonly refused = new Set<string>();
   private readonly log: RecordedRequest[] = [];
   private readonly held = new Set<ServerResponse>();
   private readonly stopping = new AbortController();
@@ -122,10 +123,16 @@ export class FhirTestServer {
     this.faults.add(fault);
   }
 
-  /** Drops all resources, faults and recorded requests, and ends requests held by `hang` faults. */
+  /** Until reset(), refuses (422) every request carrying a resource with this identifier value. */
+  refuseIdentifier(value: string): void {
+    this.refused.add(value);
+  }
+
+  /** Drops all resources, faults, refusals and recorded requests, and ends requests held by `hang` faults. */
   reset(): void {
     this.repo.clear();
     this.faults.clear();
+    this.refused.clear();
     this.log.length = 0;
     this.releaseHeld();
   }
@@ -200,6 +207,11 @@ export class FhirTestServer {
 
     const fault = this.faults.take();
     if (fault !== undefined && !(await this.applyFault(fault, res))) {
+      return;
+    }
+    const refusal = refusalResult(this.refused, parsed);
+    if (refusal !== undefined) {
+      send(res, refusal.status, refusal.body, refusal.headers);
       return;
     }
     if (parsed instanceof FhirError) {
