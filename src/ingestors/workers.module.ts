@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { RetentionService } from '../common/retention/retention.service.js';
 import { inboxMetricProviders } from '../metrics/inbox-metrics.js';
 import { retentionMetricProviders } from '../metrics/retention-metrics.js';
+import { subscriptionMetricProviders } from '../metrics/subscription-metrics.js';
 import { PublishersModule } from '../publishers/publishers.module.js';
 import { InboxReconciler } from '../webhooks/inbox/inbox-reconciler.service.js';
 import { IngestorsModule } from './ingestors.module.js';
@@ -11,6 +12,7 @@ import { MaintenanceProcessor } from './processors/maintenance.processor.js';
 import { NotificationsProcessor } from './processors/notifications.processor.js';
 import { SyncScheduleProcessor } from './processors/sync-schedule.processor.js';
 import { UserSyncProcessor } from './processors/user-sync.processor.js';
+import { SubscriptionRepairQueue } from './subscriptions/subscription-repair-queue.js';
 import { NotificationRoutingRepository } from './sync/notification-routing.repository.js';
 
 /**
@@ -31,7 +33,9 @@ import { NotificationRoutingRepository } from './sync/notification-routing.repos
     InboxReconciler,
     RetentionService,
     MaintenanceProcessor,
+    SubscriptionRepairQueue,
     ...retentionMetricProviders,
+    ...subscriptionMetricProviders,
     ...inboxMetricProviders,
   ],
 })

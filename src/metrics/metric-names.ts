@@ -8,4 +8,5 @@ export const METRIC = {
   queueSize: 'ohe_queue_size',
   retentionPurgedRows: 'ohe_retention_purged_rows_total',
   inboxFailed: 'ohe_inbox_failed_total',
+  subscriptionRepairs: 'ohe_subscription_repairs_total',
 } as const;

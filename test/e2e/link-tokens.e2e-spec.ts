@@ -183,8 +183,13 @@ describe('provider tokens: storage, refresh, revocation', () => {
   it('should subscribe every needed Withings appli once, with the secret callback URL', async () => {
     const { linkId, userid } = await linkWithings();
     const subs = h.t.app.get(LinkSubscriptionsService);
-    expect(await subs.ensure(linkId)).toEqual(['1', '2', '4', '16', '44', '46', '54', '62']);
-    expect(await subs.ensure(linkId)).toEqual([]);
+    expect(await subs.ensure(linkId)).toEqual({
+      provider: 'withings',
+      added: ['1', '2', '4', '16', '44', '46', '54', '62'],
+      replaced: [],
+      removed: [],
+    });
+    expect(await subs.ensure(linkId)).toEqual({ provider: 'withings', added: [], replaced: [], removed: [] });
     const list = h.withings.subscriptions(userid);
     expect(list.map((s) => s.appli).sort((a, b) => a - b)).toEqual([1, 2, 4, 16, 44, 46, 54, 62]);
     expect(new Set(list.map((s) => s.callbackurl))).toEqual(

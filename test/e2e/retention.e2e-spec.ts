@@ -123,7 +123,10 @@ describe('Retention purge', () => {
     await processor.registerSchedules();
     await processor.registerSchedules();
     const schedulers = await queue.getJobSchedulers();
-    expect(schedulers.map((s) => [s.key, s.pattern, s.tz])).toEqual([['retention', '30 4 * * *', 'UTC']]);
+    expect(schedulers.map((s) => [s.key, s.pattern, s.tz]).sort()).toEqual([
+      ['retention', '30 4 * * *', 'UTC'],
+      ['subscriptions', '0 2 * * *', 'UTC'],
+    ]);
 
     await addInbox('dropped', 11, 3);
     await addAudit(31, 2);

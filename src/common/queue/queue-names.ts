@@ -10,11 +10,11 @@ export enum QueueName {
   LinkMaintenance = 'link-maintenance',
   /** Repeatable schedule ticks (nightly, daily, weekly); each fans out into user syncs of every active link. */
   SyncSchedules = 'sync-schedules',
-  /** Repeatable housekeeping ticks of the deployment (the daily retention purge). */
+  /** Repeatable housekeeping ticks of the deployment (the daily retention purge, the nightly subscription check). */
   Maintenance = 'maintenance',
 }
 
-export type MaintenanceTask = 'retention';
+export type MaintenanceTask = 'retention' | 'subscriptions';
 
 export type LinkMaintenanceTask = 'ensure_subscriptions' | 'end_device_associations';
 

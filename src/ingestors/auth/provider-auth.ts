@@ -81,12 +81,27 @@ export abstract class ProviderAuth {
   abstract revoke(tokens: { accessToken: string | null; refreshToken: string | null }): Promise<void>;
 }
 
+/** What one subscription check changed at the provider, by the provider's subscription name (Withings: appli). */
+export interface SubscriptionRepair {
+  /** Missing, now subscribed. */
+  readonly added: readonly string[];
+  /** Pointed at a callback URL of ours that is no longer current (a rotated secret): moved to the current one. */
+  readonly replaced: readonly string[];
+  /** Pointed at an old callback URL of ours with nothing current to replace: revoked. */
+  readonly removed: readonly string[];
+}
+
+export const NO_REPAIR: SubscriptionRepair = { added: [], replaced: [], removed: [] };
+
 /** Per-user notification subscriptions (Withings notify). Providers with project-level subscribers do nothing here. */
 export abstract class ProviderNotifications {
   abstract readonly type: string;
 
-  /** Subscribes whatever is missing; returns the subscriptions created. Idempotent. */
-  abstract ensureSubscriptions(accessToken: string): Promise<readonly string[]>;
+  /**
+   * Lists the user's subscriptions and repairs them: subscribes what is missing and moves those of ours that point
+   * at an outdated callback URL to the current one. Idempotent.
+   */
+  abstract ensureSubscriptions(accessToken: string): Promise<SubscriptionRepair>;
 
   /** Removes every subscription of this user that points at us. */
   abstract unsubscribeAll(accessToken: string): Promise<void>;

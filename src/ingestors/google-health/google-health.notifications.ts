@@ -1,7 +1,7 @@
 import type { DataType } from '../../common/domain/data-type.js';
 import type { NotificationIntent, NotificationPayload } from '../../common/domain/notification.js';
 import { Injectable } from '@nestjs/common';
-import { ProviderNotifications } from '../auth/provider-auth.js';
+import { NO_REPAIR, ProviderNotifications, type SubscriptionRepair } from '../auth/provider-auth.js';
 import { FITBIT } from './fitbit.descriptor.js';
 
 /**
@@ -13,8 +13,8 @@ import { FITBIT } from './fitbit.descriptor.js';
 export class GoogleHealthNotifications extends ProviderNotifications {
   readonly type = FITBIT.type;
 
-  ensureSubscriptions(): Promise<readonly string[]> {
-    return Promise.resolve([]);
+  ensureSubscriptions(): Promise<SubscriptionRepair> {
+    return Promise.resolve(NO_REPAIR);
   }
 
   unsubscribeAll(): Promise<void> {

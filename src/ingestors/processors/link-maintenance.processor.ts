@@ -1,7 +1,9 @@
 /**
  * Per-link upkeep jobs (queue link-maintenance), ids only in the payload:
- * - ensure_subscriptions: list the provider's notification subscriptions and add the missing ones. Idempotent,
- *   so a retry or a duplicate job is harmless; a link that is no longer usable (revoked, needs re-auth) is skipped.
+ * - ensure_subscriptions (at link time, nightly, after a secret rotation): list the provider's notification
+ *   subscriptions, add the missing ones and move those on an old callback URL. Idempotent, so a retry or a
+ *   duplicate job is harmless; a link that is no longer usable (revoked, needs re-auth) is skipped; a spent
+ *   quota or open breaker delays the job without spending an attempt. Repairs are counted per action.
  * - end_device_associations: after an unlink, set period.end on the patient's DeviceAssociations for that
  *   provider at the FHIR server (conditional updates on their identifiers: a replay writes the same end).
  * Retryable failures (provider or FHIR outages) throw and BullMQ retries with backoff; permanent ones end the job
@@ -9,13 +11,18 @@
  */
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { UnrecoverableError, type Job } from 'bullmq';
+import type { Counter } from 'prom-client';
 import { QueueName, type JobDataByQueue } from '../../common/queue/queue-names.js';
+import { METRIC } from '../../metrics/metric-names.js';
 import { FhirError } from '../../publishers/fhir-errors.js';
 import { RecordPublisher } from '../../publishers/record-publisher.service.js';
 import { LinkSubscriptionsService } from '../subscriptions/link-subscriptions.service.js';
 import { LinkNotUsableError } from '../tokens/token.service.js';
 import { SyncLinkRepository } from '../sync/sync-link.repository.js';
+import { retryDelayOf } from '../resilience/provider-gate.js';
+import { delayJob } from './job-failure.js';
 import { throttledWorkerErrorLog } from './worker-errors.js';
 
 type LinkMaintenanceJob = Job<JobDataByQueue[QueueName.LinkMaintenance]>;
@@ -29,6 +36,7 @@ export class LinkMaintenanceProcessor extends WorkerHost {
     private readonly subscriptions: LinkSubscriptionsService,
     private readonly publisher: RecordPublisher,
     private readonly links: SyncLinkRepository,
+    @InjectMetric(METRIC.subscriptionRepairs) private readonly repairs: Counter<'provider' | 'action'>,
   ) {
     super();
   }
@@ -38,7 +46,7 @@ export class LinkMaintenanceProcessor extends WorkerHost {
     this.logWorkerError(err);
   }
 
-  async process(job: LinkMaintenanceJob): Promise<string> {
+  async process(job: LinkMaintenanceJob, token?: string): Promise<string> {
     const { linkId, task } = job.data;
     try {
       switch (task) {
@@ -48,6 +56,10 @@ export class LinkMaintenanceProcessor extends WorkerHost {
           return await this.endDeviceAssociations(linkId, new Date(job.timestamp));
       }
     } catch (err) {
+      const wait = retryDelayOf(err);
+      if (wait !== undefined) {
+        return delayJob(job, token, wait);
+      }
       if (err instanceof FhirError && !err.retryable) {
         throw new UnrecoverableError(err.message);
       }
@@ -57,8 +69,14 @@ export class LinkMaintenanceProcessor extends WorkerHost {
 
   private async ensureSubscriptions(linkId: number): Promise<string> {
     try {
-      const added = await this.subscriptions.ensure(linkId);
-      return `subscriptions ensured (${added.length} added)`;
+      const repair = await this.subscriptions.ensure(linkId);
+      const counts = (['added', 'replaced', 'removed'] as const).map((action) => {
+        if (repair[action].length > 0) {
+          this.repairs.inc({ provider: repair.provider, action }, repair[action].length);
+        }
+        return `${repair[action].length} ${action}`;
+      });
+      return `subscriptions ensured (${counts.join(', ')})`;
     } catch (err) {
       if (err instanceof LinkNotUsableError) {
         this.logger.log(`link ${linkId} is ${err.status}: subscriptions skipped`);

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { ProviderAdapters } from '../auth/provider-adapters.js';
+import type { SubscriptionRepair } from '../auth/provider-auth.js';
 import { LinkNotUsableError, TokenService } from '../tokens/token.service.js';
 import { LinkTokenRepository } from '../tokens/link-token.repository.js';
 
 /**
- * Per-link subscription setup (the `ensure_subscriptions` job of the link-maintenance queue): lists what the
- * provider has, subscribes what is missing. Safe to run any number of times.
+ * Per-link subscription setup and repair (the `ensure_subscriptions` job of the link-maintenance queue, at link
+ * time and from the nightly check): lists what the provider has, subscribes what is missing, moves what points at
+ * an old callback URL. Safe to run any number of times.
  */
 @Injectable()
 export class LinkSubscriptionsService {
@@ -15,12 +17,15 @@ export class LinkSubscriptionsService {
     private readonly adapters: ProviderAdapters,
   ) {}
 
-  async ensure(linkId: number): Promise<readonly string[]> {
+  async ensure(linkId: number): Promise<SubscriptionRepair & { readonly provider: string }> {
     const row = await this.rows.find(linkId);
     if (row === undefined) {
       throw new LinkNotUsableError(linkId, 'missing');
     }
     const notifications = this.adapters.notificationsFor(row.providerType);
-    return this.tokens.withAccessToken(linkId, (token) => notifications.ensureSubscriptions(token));
+    const repair = await this.tokens.withAccessToken(linkId, (token) =>
+      notifications.ensureSubscriptions(token),
+    );
+    return { ...repair, provider: row.providerType };
   }
 }

@@ -1,17 +1,17 @@
 import type { NotificationIntent, NotificationPayload } from '../../common/domain/notification.js';
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
-import { ProviderCallError, ProviderNotifications } from '../auth/provider-auth.js';
+import { ProviderCallError, ProviderNotifications, type SubscriptionRepair } from '../auth/provider-auth.js';
+import { ProviderGate } from '../resilience/provider-gate.js';
 import { WITHINGS } from './withings.descriptor.js';
 import { WithingsApiClient } from './withings-api.client.js';
 import { interpretWithings } from './withings-intent.js';
-
-/** The notify categories (research A3): weight, temperature, BP/HR/SpO2, activity, sleep, user events (46: unlink/delete), ECG, HRV. */
-export const WITHINGS_APPLIS = [1, 2, 4, 16, 44, 46, 54, 62] as const;
+import { planWithingsRepair } from './withings-subscription-plan.js';
 
 /**
  * Withings notify subscriptions, one per user and appli, pointing at a callback URL whose path carries
- * WITHINGS_WEBHOOK_SECRET (Withings does not sign notifications). Subscribing lists first and adds what is missing.
+ * WITHINGS_WEBHOOK_SECRET (Withings does not sign notifications). Withings may cancel them silently after failed
+ * deliveries and a rotated secret strands them on the old URL, hence the repair at link time and every night.
  */
 @Injectable()
 export class WithingsNotifications extends ProviderNotifications {
@@ -21,6 +21,7 @@ export class WithingsNotifications extends ProviderNotifications {
   constructor(
     private readonly config: AppConfig,
     private readonly api: WithingsApiClient,
+    private readonly gate: ProviderGate,
   ) {
     super();
   }
@@ -38,37 +39,68 @@ export class WithingsNotifications extends ProviderNotifications {
     return `${base}${WITHINGS.webhookPath}${secret}`;
   }
 
-  async ensureSubscriptions(accessToken: string): Promise<readonly string[]> {
+  async ensureSubscriptions(accessToken: string): Promise<SubscriptionRepair> {
     const callbackurl = this.callbackUrl();
-    const existing = await this.api.listSubscriptions(accessToken, this.signal());
-    const have = new Set(existing.filter((p) => p.callbackurl === callbackurl).map((p) => p.appli));
-    const created: string[] = [];
-    for (const appli of WITHINGS_APPLIS.filter((a) => !have.has(a))) {
-      await this.api.notify(
-        accessToken,
-        { action: 'subscribe', callbackurl, appli: String(appli), comment: 'open-health-exchange' },
-        this.signal(),
+    const existing = await this.gated('notify.list', () =>
+      this.api.listSubscriptions(accessToken, this.signal()),
+    );
+    const plan = planWithingsRepair(existing, callbackurl, (url) => this.isOurs(url));
+    // Subscribe before revoking, so a replaced appli is never without a subscription in between.
+    for (const appli of [...plan.added, ...plan.replaced]) {
+      await this.gated('notify.subscribe', () =>
+        this.api.notify(
+          accessToken,
+          { action: 'subscribe', callbackurl, appli, comment: 'open-health-exchange' },
+          this.signal(),
+        ),
       );
-      created.push(String(appli));
     }
-    if (created.length > 0) {
-      this.logger.log(`subscribed applis ${created.join(',')}`);
+    for (const profile of plan.revoke) {
+      await this.gated('notify.revoke', () =>
+        this.api.notify(
+          accessToken,
+          { action: 'revoke', callbackurl: profile.callbackurl, appli: String(profile.appli) },
+          this.signal(),
+        ),
+      );
     }
-    return created;
+    if (plan.added.length + plan.replaced.length + plan.removed.length > 0) {
+      this.logger.log(
+        `subscriptions repaired: added ${plan.added.join(',') || '-'}, replaced ${plan.replaced.join(',') || '-'}, ` +
+          `removed ${plan.removed.join(',') || '-'}`,
+      );
+    }
+    return { added: plan.added, replaced: plan.replaced, removed: plan.removed };
   }
 
   async unsubscribeAll(accessToken: string): Promise<void> {
-    const base = this.config.linking.webhookBaseUrl;
-    const ours = (p: { callbackurl: string }): boolean =>
-      base !== undefined && p.callbackurl.startsWith(`${base}${WITHINGS.webhookPath}`);
     const existing = await this.api.listSubscriptions(accessToken, this.signal());
-    for (const profile of existing.filter(ours)) {
+    for (const profile of existing.filter((p) => this.isOurs(p.callbackurl))) {
       await this.api.notify(
         accessToken,
         { action: 'revoke', callbackurl: profile.callbackurl, appli: String(profile.appli) },
         this.signal(),
       );
     }
+  }
+
+  /** Any secret under our webhook path: the current one or one rotated out. */
+  private isOurs(callbackurl: string): boolean {
+    const base = this.config.linking.webhookBaseUrl;
+    return base !== undefined && callbackurl.startsWith(`${base}${WITHINGS.webhookPath}`);
+  }
+
+  /**
+   * The nightly check calls notify for every link, so it spends the application's Withings quota and respects
+   * the provider's breaker like the data calls do (unlink stays ungated: it must not wait for a quota).
+   */
+  private gated<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    const quota = {
+      name: 'withings-app',
+      limit: this.config.sync.quotas.withingsPerMinute,
+      periodMs: 60_000,
+    };
+    return this.gate.call({ provider: WITHINGS.type, quota, quotaKey: 'app', operation }, fn);
   }
 
   private signal(): AbortSignal {

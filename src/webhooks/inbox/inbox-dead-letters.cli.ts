@@ -1,13 +1,10 @@
 import 'reflect-metadata';
-import { Queue } from 'bullmq';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { DataSource } from 'typeorm';
 import { runCli } from '../../common/cli/run-cli.js';
 import { AuditService } from '../../common/audit/audit.service.js';
-import { QueueName, type JobDataByQueue } from '../../common/queue/queue-names.js';
-import { loadDotEnv } from '../../config/dotenv.js';
-import { dataSourceOptions } from '../../database/data-source-options.js';
+import { withDatabaseAndQueue } from '../../common/cli/cli-resources.js';
+import { QueueName } from '../../common/queue/queue-names.js';
 import { InboxDeadLetters, type FailedRow } from './inbox-dead-letters.js';
 
 const USAGE = `Usage:
@@ -66,26 +63,9 @@ async function run(deadLetters: InboxDeadLetters, argv: string[]): Promise<numbe
 
 /** Lists and replays the inbox's dead letters, as the service-only API routes do (replays audited as cli:<user>). */
 async function main(argv: string[]): Promise<number> {
-  loadDotEnv();
-  const url = process.env['DATABASE_URL'];
-  const redisUrl = process.env['REDIS_URL'];
-  if (url === undefined || url === '' || redisUrl === undefined || redisUrl === '') {
-    console.error('Invalid configuration: DATABASE_URL and REDIS_URL are needed');
-    return 2;
-  }
-  const ds = new DataSource(dataSourceOptions({ url, poolSize: 2, applicationName: 'ohe-inbox' }));
-  // Same queue and key prefix as the service (QueueModule), so replayed jobs reach its workers.
-  const queue = new Queue<JobDataByQueue[QueueName.Notifications]>(QueueName.Notifications, {
-    connection: { url: redisUrl, maxRetriesPerRequest: 1 },
-    prefix: `${process.env['REDIS_KEY_PREFIX'] ?? 'ohe'}:bull`,
-  });
-  await ds.initialize();
-  try {
-    return await run(new InboxDeadLetters(ds, queue, new AuditService(ds)), argv);
-  } finally {
-    await queue.close();
-    await ds.destroy();
-  }
+  return withDatabaseAndQueue('ohe-inbox', QueueName.Notifications, (ds, queue) =>
+    run(new InboxDeadLetters(ds, queue, new AuditService(ds)), argv),
+  );
 }
 
 runCli(main);

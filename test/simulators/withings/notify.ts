@@ -30,6 +30,11 @@ export class NotifyStore {
     this.byUser.delete(userid);
   }
 
+  cancel(userid: number, appli?: number): void {
+    const kept = (this.byUser.get(userid) ?? []).filter((s) => appli !== undefined && s.appli !== appli);
+    this.byUser.set(userid, kept);
+  }
+
   async handle(userid: number, form: URLSearchParams): Promise<WithingsReply> {
     switch (form.get('action') ?? '') {
       case 'subscribe':

@@ -144,6 +144,14 @@ export class WithingsSimulator {
     this.notify.clear(userid);
   }
 
+  /**
+   * Withings drops a user's subscriptions after its deliveries keep failing (research A3: 20 days, or 4 failures
+   * on the older page) without telling the app; `appli` narrows it to one category.
+   */
+  cancelSubscriptions(userid: number, appli?: number): void {
+    this.notify.cancel(userid, appli);
+  }
+
   subscriptions(userid: number): Subscription[] {
     return this.notify.list(userid);
   }
