@@ -15,7 +15,7 @@ import {
 } from '../transformers/fhir-transformer.js';
 import { toJheObservations } from '../transformers/omh/jhe-observation.js';
 import type { TransformedResource } from '../transformers/transformed-resource.js';
-import { FhirConfigurationError } from './fhir-errors.js';
+import { FhirConfigurationError, FhirPermanentError } from './fhir-errors.js';
 import { FhirClient } from './fhir.client.js';
 import { FhirPublisher, type BeforeWrite, type PublishResult } from './fhir-publisher.service.js';
 import { JhePublisher } from './jhe/jhe-publisher.service.js';
@@ -116,6 +116,10 @@ export class RecordPublisher {
       ),
     ]);
     const result = await this.fhir.publish(resources, beforeWrite);
+    if (result.rejected > 0) {
+      // A device sync is a handful of resources the caller asked for by name: a refused one is a failed sync.
+      throw new FhirPermanentError(`FHIR server refused ${result.rejected} device resource(s)`, 422);
+    }
     return { devices: devices.length, associationsCreated: result.createdByType?.['DeviceAssociation'] ?? 0 };
   }
 

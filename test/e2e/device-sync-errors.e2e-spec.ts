@@ -76,8 +76,13 @@ describe('device sync endpoint failures', { timeout: 60_000 }, () => {
   }
 
   it('should answer fhir_rejected when the FHIR server refuses the devices', async () => {
-    h.fhir.injectFault({ status: 422 });
-    expectNoInternals(await failsWith(withings, 'fhir_rejected'));
+    // Every request refused: a refusal the publisher cannot isolate to a few records, and no later retry helps.
+    h.fhir.injectFault({ status: 422, times: 100 });
+    try {
+      expectNoInternals(await failsWith(withings, 'fhir_rejected'));
+    } finally {
+      h.fhir.clearFaults();
+    }
   });
 
   it('should answer link_needs_reauth when the patient revoked the access at the provider', async () => {

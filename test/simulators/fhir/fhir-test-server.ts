@@ -123,6 +123,11 @@ export class FhirTestServer {
     this.faults.add(fault);
   }
 
+  /** Drops the faults not yet spent, keeping the resources. */
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
   /** Until reset(), refuses (422) every request carrying a resource with this identifier value. */
   refuseIdentifier(value: string): void {
     this.refused.add(value);
