@@ -44,6 +44,23 @@ describe(summarize.name, () => {
     });
   });
 
+  it('should stay completed but list a data type whose window had records the FHIR server refused', () => {
+    const summary = summarize([
+      state({ dataType: 'steps', lastAttemptAt: T1, lastSuccessAt: T1, recordsSynced: 7 }),
+      state({
+        dataType: 'weight',
+        lastAttemptAt: T2,
+        lastSuccessAt: T2,
+        recordsSynced: 2,
+        lastError: 'fhir_rejected',
+      }),
+    ]);
+    expect(summary).toMatchObject({
+      status: 'completed',
+      errors: [{ data_type: 'weight', message: SYNC_ERRORS.fhir_rejected, occurred_at: T2.toISOString() }],
+    });
+  });
+
   it('should report failed and list each failed data type', () => {
     const summary = summarize([
       state({ dataType: 'steps', lastAttemptAt: T1, lastSuccessAt: T1, recordsSynced: 7 }),

@@ -25,7 +25,7 @@ const NO_RECENT_SYNC: ProviderSyncSummaryDto = {
 
 /**
  * Folds the per-data-type SyncState rows of one link into the spec's per-provider summary: the newest success,
- * the records the latest syncs delivered, and the data types whose last attempt failed.
+ * the records the latest syncs delivered, and the data types whose last attempt failed or left refused records.
  */
 export function summarize(states: readonly SyncState[]): ProviderSyncSummaryDto {
   if (states.length === 0) {
@@ -49,11 +49,14 @@ export function summarize(states: readonly SyncState[]): ProviderSyncSummaryDto 
     status,
     last_sync: lastSuccess?.toISOString() ?? null,
     records_synced: lastSuccess === null ? null : states.reduce((sum, s) => sum + s.recordsSynced, 0),
-    errors: failed.map((s) => ({
-      data_type: s.dataType,
-      message: syncErrorText(s.lastError),
-      occurred_at: s.lastAttemptAt?.toISOString() ?? null,
-    })),
+    // Failed types, and completed ones whose window had records the FHIR server refused (set aside, not retried).
+    errors: states
+      .filter((s) => s.status === 'failed' || (s.status === 'completed' && s.lastError !== null))
+      .map((s) => ({
+        data_type: s.dataType,
+        message: syncErrorText(s.lastError),
+        occurred_at: s.lastAttemptAt?.toISOString() ?? null,
+      })),
   };
 }
 
