@@ -84,7 +84,7 @@ export class LinkingEnvironmentVariables {
   })
   WITHINGS_WEBHOOK_SECRET?: string;
 
-  /** Source addresses (IPs or CIDRs, comma-separated) Withings notifications may come from. Empty: any source. */
+  /** Source addresses (IPs or CIDRs, comma-separated) Withings notifications may come from. Empty: every source. */
   @Transform(toList)
   @IsString({ each: true })
   WITHINGS_WEBHOOK_IP_ALLOWLIST: string[] = [];

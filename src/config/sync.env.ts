@@ -67,13 +67,13 @@ export class SyncEnvironmentVariables extends LinkingEnvironmentVariables {
   @Max(36_500)
   AUDIT_RETENTION_DAYS = 2190;
 
-  /** Withings: requests per minute for the whole application (research A2: 120). */
+  /** Withings: requests per minute for the whole application (Withings allows 120 a minute per application). */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   WITHINGS_QUOTA_PER_MINUTE = 120;
 
-  /** Google Health API: requests per minute per user (research 2: 300). */
+  /** Google Health API: requests per minute per user (Google allows 300 a minute per user). */
   @Transform(toInt)
   @IsInt()
   @Min(1)

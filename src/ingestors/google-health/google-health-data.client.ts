@@ -9,7 +9,7 @@ import { FITBIT } from './fitbit.descriptor.js';
 /** A data point or paired device as the API serialised it; parsed by the caller. */
 export type WireObject = Record<string, unknown>;
 
-/** Google's documented maxima (research §2/§3): one page per call keeps within the per-user quota. */
+/** Google's documented page maxima: the largest page keeps a chunk to few calls against the per-user quota. */
 const MAX_PAGE = 10_000;
 const MAX_PAGE_SMALL: Readonly<Record<string, number>> = { sleep: 25, exercise: 25 };
 const MAX_DEVICE_PAGE = 100;

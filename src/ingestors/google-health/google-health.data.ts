@@ -12,7 +12,7 @@ const DAY_MS = 86_400_000;
 
 export type Shape = 'interval' | 'sample' | 'daily' | 'sleep' | 'ecg';
 
-/** How each Google type is filtered (research §2). */
+/** How each Google type is filtered: by its interval, its sample time or its civil day, as the type is shaped. */
 export const SHAPES: Readonly<Record<GoogleDataType, Shape>> = {
   steps: 'interval',
   'heart-rate': 'sample',

@@ -49,7 +49,7 @@ const GOOGLE_TYPES: Readonly<Record<string, DataType>> = {
   'daily-resting-heart-rate': 'resting_heart_rate',
 };
 
-/** Legacy Fitbit collections (research B3); there is none for ECG, SpO2 or HRV. */
+/** Legacy Fitbit subscription collections; the legacy API has none for ECG, SpO2 or HRV. */
 const LEGACY_COLLECTIONS: Readonly<Record<string, readonly DataType[]>> = {
   activities: ['steps', 'heart_rate'],
   body: ['weight', 'body_fat'],

@@ -19,7 +19,7 @@ export class ComponentHealthDto {
     enum: PROBE_ERRORS,
     example: 'unavailable',
     description:
-      'Only when unhealthy. `timeout`: no answer within HEALTH_CHECK_TIMEOUT_MS; `unavailable`: any other ' +
+      'Only when unhealthy. `timeout`: no answer within HEALTH_CHECK_TIMEOUT_MS; `unavailable`: every other ' +
       'failure. Details are in the service log, under the request id.',
   })
   error?: ProbeError;
