@@ -55,6 +55,8 @@ export class LinkCompletionService {
 
   /** @throws AccountLinkedElsewhereError when another patient holds the account (also when that races in). */
   async complete(c: Completion): Promise<SavedLink> {
+    // Checked before the patient's previous account is given back, not only inside the write: a refusal there
+    // would come after that account's grant had been revoked for nothing.
     await this.ensureNotHeldElsewhere(c);
     const superseded = await this.revokeSupersededGrant(c);
     const saved = await this.writer.saveGrant({

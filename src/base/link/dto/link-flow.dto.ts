@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDefined, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { EHR_USER_ID_PATTERN, REQUIRED_MESSAGE } from '../../../common/domain/ehr-user-id.js';
+import { EhrUserIdField, REQUIRED_MESSAGE } from '../../../common/domain/ehr-user-id.js';
 import { EhrUserQuery } from '../../sync/dto/sync.dto.js';
 
 export class StartLinkQuery extends EhrUserQuery {
@@ -59,14 +59,9 @@ export class ConfirmLinkBody {
   @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'Not a confirmation code.' })
   confirmation_code!: string;
 
-  @ApiPropertyOptional({
-    example: 'user-12345',
+  @EhrUserIdField({
     description: 'The patient the link was started for; required with a service credential',
-    pattern: EHR_USER_ID_PATTERN.source,
   })
-  @IsOptional()
-  @IsString({ message: 'Must be a string.' })
-  @Matches(EHR_USER_ID_PATTERN, { message: 'Must be 1-255 characters of letters, digits and . _ @ : -' })
   ehr_user_id?: string;
 }
 
