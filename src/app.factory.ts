@@ -10,6 +10,7 @@ import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import { createValidationPipe } from './common/http/validation.pipe.js';
 import { SERVICE_VERSION } from './common/version.js';
 import type { AppConfig } from './config/app-config.js';
+import { mountWebhookPipeline } from './webhooks/shared/webhook-pipeline.js';
 
 /** Bodies larger than this are refused with 413 (webhook payloads are small; nothing legitimate comes near). */
 export const MAX_BODY = '64kb';
@@ -54,6 +55,10 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   });
   app.useBodyParser('json', { limit: MAX_BODY });
   app.useBodyParser('urlencoded', { limit: MAX_BODY, extended: false });
+  if (config.runsApi) {
+    // Genuine notifications are answered below Nest's router (webhook-pipeline.ts); the rest reach the controllers.
+    mountWebhookPipeline(app);
+  }
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   if (config.swaggerEnabled && config.runsApi) {

@@ -8,6 +8,7 @@ import { NotificationInboxRepository } from './inbox/notification-inbox.reposito
 import { WebhookLimiter } from './shared/webhook-limiter.service.js';
 import { WithingsWebhookController } from './withings/withings-webhook.controller.js';
 import { WithingsWebhookGuard } from './withings/withings-webhook.guard.js';
+import { WithingsReceiver } from './withings/withings-receiver.js';
 import { WithingsWebhookService } from './withings/withings-webhook.service.js';
 
 /**
@@ -22,6 +23,7 @@ import { WithingsWebhookService } from './withings/withings-webhook.service.js';
     NotificationInboxRepository,
     InboxAcceptor,
     WithingsWebhookService,
+    WithingsReceiver,
     WithingsWebhookGuard,
     FitbitWebhookService,
     GoogleSignatureVerifier,

@@ -57,6 +57,11 @@ export class WithingsWebhookController {
     return query.challenge ?? '';
   }
 
+  /**
+   * A verified notification with a valid body is answered by the webhook pipeline before Nest's router
+   * (src/webhooks/shared/webhook-pipeline.ts, same answer); this handler documents the route and answers what the
+   * pipeline passed on: refusals (404, 403, 429 for the source address), invalid bodies (400) and unusual ones.
+   */
   @Post(':token')
   @UseGuards(WithingsWebhookGuard)
   @HttpCode(202)

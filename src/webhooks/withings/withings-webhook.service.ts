@@ -1,9 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { InboxAcceptor } from '../inbox/inbox-acceptor.service.js';
+import type { InboxEntry } from '../inbox/notification-inbox.repository.js';
 import type { WebhookAcceptedDto, WithingsNotificationDto } from './withings-notification.dto.js';
 
-const PROVIDER = 'withings';
+export const WITHINGS_PROVIDER = 'withings';
 const PAYLOAD_FIELDS = ['userid', 'appli', 'startdate', 'enddate', 'date', 'deviceid', 'action'] as const;
 
 /**
@@ -20,6 +21,23 @@ export function withingsDedupKey(n: WithingsNotificationDto): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** The inbox entry of a validated notification: the fields it names, its dedup key and its Withings account. */
+export function withingsEntry(notification: WithingsNotificationDto): InboxEntry {
+  const payload: Record<string, string> = {};
+  for (const field of PAYLOAD_FIELDS) {
+    const value = notification[field];
+    if (value !== undefined) {
+      payload[field] = value;
+    }
+  }
+  return {
+    provider: WITHINGS_PROVIDER,
+    dedupKey: withingsDedupKey(notification),
+    account: { externalUserId: notification.userid },
+    payload,
+  };
+}
+
 /**
  * Accepts a Withings notification: commit it to the inbox (insert-or-ignore), then queue it with the inbox id as
  * job id. Once committed it is answered as accepted even if Redis cannot take the job (the inbox reconciler queues
@@ -32,19 +50,7 @@ export class WithingsWebhookService {
   constructor(private readonly acceptor: InboxAcceptor) {}
 
   async accept(notification: WithingsNotificationDto): Promise<WebhookAcceptedDto> {
-    const payload: Record<string, string> = {};
-    for (const field of PAYLOAD_FIELDS) {
-      const value = notification[field];
-      if (value !== undefined) {
-        payload[field] = value;
-      }
-    }
-    const row = await this.acceptor.accept({
-      provider: PROVIDER,
-      dedupKey: withingsDedupKey(notification),
-      account: { externalUserId: notification.userid },
-      payload: payload,
-    });
+    const row = await this.acceptor.accept(withingsEntry(notification));
     if (!row.queued) {
       this.logger.warn(
         { inboxId: row.inboxId, appli: notification.appli },
@@ -58,7 +64,7 @@ export class WithingsWebhookService {
 function accepted(queued: number): WebhookAcceptedDto {
   return {
     status: 'accepted',
-    provider: PROVIDER,
+    provider: WITHINGS_PROVIDER,
     sync_tasks_queued: queued,
     timestamp: new Date().toISOString(),
   };
