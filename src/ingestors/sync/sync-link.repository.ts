@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { isDataType, type DataType } from '../../common/domain/data-type.js';
 import type { AggregationLevel, PatientRef } from '../../common/domain/records.js';
+import type { BackfillCursor } from './backfill-plan.js';
 import type { RoutedWindow } from './sync-plan.js';
 
 /** What a sync needs to know about its link. */
@@ -78,6 +79,45 @@ export class SyncLinkRepository {
     return new Map(rows.flatMap((r) => (r.synced_through === null ? [] : [[r.data_type, r.synced_through]])));
   }
 
+  /** Per data type, the saved progress of the window its sync is part-way through. */
+  async backfillCursors(linkId: number): Promise<Map<string, BackfillCursor>> {
+    const rows = await this.ds.query<
+      { data_type: string; backfill_start: Date; backfill_done_through: Date; backfill_saved_at: Date }[]
+    >(
+      `SELECT data_type, backfill_start, backfill_done_through, backfill_saved_at FROM sync_states
+        WHERE link_id = $1 AND backfill_start IS NOT NULL AND backfill_done_through IS NOT NULL
+          AND backfill_saved_at IS NOT NULL`,
+      [linkId],
+    );
+    return new Map(
+      rows.map((r) => [
+        r.data_type,
+        { windowStart: r.backfill_start, doneThrough: r.backfill_done_through, savedAt: r.backfill_saved_at },
+      ]),
+    );
+  }
+
+  /**
+   * One more chunk of a window published. Within one window the cursor only moves forward: a sync that lost its
+   * lease may still save a chunk it published, which must not take its successor's progress back.
+   */
+  async saveBackfill(
+    linkId: number,
+    types: readonly string[],
+    p: { windowStart: Date; doneThrough: Date; chunksDone: number; chunksTotal: number },
+  ): Promise<void> {
+    await this.ds.query(
+      `UPDATE sync_states SET
+              backfill_done_through = CASE WHEN backfill_start = $3
+                THEN GREATEST(backfill_done_through, $4) ELSE $4 END,
+              backfill_chunks_done = CASE WHEN backfill_start = $3
+                THEN GREATEST(backfill_chunks_done, $5) ELSE $5 END,
+              backfill_start = $3, backfill_chunks_total = $6, backfill_saved_at = now()
+        WHERE link_id = $1 AND data_type = ANY($2::varchar[])`,
+      [linkId, types, p.windowStart, p.doneThrough, p.chunksDone, p.chunksTotal],
+    );
+  }
+
   async markRunning(linkId: number, types: readonly string[], at: Date): Promise<void> {
     await this.ds.query(
       `INSERT INTO sync_states (link_id, data_type, status, last_attempt_at)
@@ -90,7 +130,7 @@ export class SyncLinkRepository {
 
   /**
    * One data type synced: status completed, the count, and (for scheduled syncs) the covered end, which only ever
-   * moves forward. `error` keeps a code of what was skipped for good (fhir_rejected) although the sync completed.
+   * moves forward; the window's backfill progress is cleared. `error` keeps a code of what was skipped for good (fhir_rejected) although the sync completed.
    */
   async markSucceeded(
     linkId: number,
@@ -104,7 +144,8 @@ export class SyncLinkRepository {
        ON CONFLICT ON CONSTRAINT uq_sync_states_link_type
        DO UPDATE SET status = 'completed', last_success_at = $3, records_synced = $4, last_error = $6,
                      synced_through = GREATEST(sync_states.synced_through, EXCLUDED.synced_through),
-                     updated_at = now()`,
+                     backfill_start = NULL, backfill_done_through = NULL, backfill_chunks_done = NULL,
+                     backfill_chunks_total = NULL, backfill_saved_at = NULL, updated_at = now()`,
       [linkId, type, result.at, result.records, result.coveredThrough, result.error ?? null],
     );
   }
