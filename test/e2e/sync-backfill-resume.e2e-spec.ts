@@ -36,10 +36,48 @@ describe('resumable backfill', { timeout: 120_000 }, () => {
     await h.stop();
   });
 
-  it('should resume a failed backfill at the failed chunk and finish it in bounded jobs, without duplicates', async () => {
+  async function linkWithings(label: string): Promise<{ linkId: number; ehrUserId: string }> {
     const userid = newWithingsUser(h.withings);
     h.withings.approveNext(userid);
-    const { linkId, ehrUserId } = await linkAndBackfill(h, 'withings', 'resume', 60_000);
+    return linkAndBackfill(h, 'withings', label, 60_000);
+  }
+
+  it('should show the progress of a backfill that failed for good, and resume it when asked again', async () => {
+    const { linkId, ehrUserId } = await linkWithings('status');
+    h.withings.resetDataCalls();
+    const end = Math.floor(Date.now() / 1000) * 1000;
+    const window = {
+      windowStart: new Date(end - CHUNKS * DAY_MS).toISOString(),
+      windowEnd: new Date(end).toISOString(),
+    };
+    // Withings status 2554 is not retryable: the second job fails for good after two chunks were published.
+    h.withings.failDataFrom(new Date(end - (CHUNKS - FAIL_AT) * DAY_MS), { kind: 'status', status: 2554 });
+    await h.t.app.get(LinkJobs).requestSync(linkId, 'initial', window);
+    await eventually(() => linkIdle(h, linkId), 'the failed backfill', 60_000);
+    const status = async (): Promise<Record<string, unknown>> =>
+      (await fetch(`${h.base}/api/base/sync/status/?ehr_user_id=${ehrUserId}&provider=withings`, {
+        headers: h.auth,
+      }).then((r) => r.json())) as Record<string, unknown>;
+    expect(await status()).toMatchObject({
+      status: 'failed',
+      backfill: { chunks_done: FAIL_AT, chunks_total: CHUNKS },
+    });
+
+    // The same window asked again (a replay, a new request) starts at the chunk that failed.
+    const before = h.withings.dataStarts('/measure getmeas').length;
+    await h.t.app.get(LinkJobs).requestSync(linkId, 'initial', window);
+    await eventually(() => linkIdle(h, linkId), 'the resumed backfill', 60_000);
+    const again = h.withings.dataStarts('/measure getmeas').slice(before);
+    expect(again).toEqual(
+      Array.from({ length: CHUNKS - FAIL_AT }, (_, i) => (end - (CHUNKS - FAIL_AT - i) * DAY_MS) / 1000),
+    );
+    const done = await status();
+    expect(done).toMatchObject({ status: 'completed' });
+    expect(done).not.toHaveProperty('backfill');
+  });
+
+  it('should resume a failed backfill at the failed chunk and finish it in bounded jobs, without duplicates', async () => {
+    const { linkId, ehrUserId } = await linkWithings('resume');
     h.withings.resetDataCalls();
     // Whole seconds: Withings asks in epoch seconds, so chunk edges inside a second would overlap by one.
     const end = Math.floor(Date.now() / 1000) * 1000;
