@@ -63,6 +63,17 @@ describe('resumable backfill', { timeout: 120_000 }, () => {
       backfill: { chunks_done: FAIL_AT, chunks_total: CHUNKS },
     });
 
+    // A short sync of the link completing meanwhile (a notification's hour) leaves the backfill's progress alone.
+    await h.t.app.get(LinkJobs).requestSync(linkId, 'nightly', {
+      windowStart: new Date(end - 3_600_000).toISOString(),
+      windowEnd: window.windowEnd,
+    });
+    await eventually(() => linkIdle(h, linkId), 'the short sync', 30_000);
+    expect(await status()).toMatchObject({
+      status: 'completed',
+      backfill: { chunks_done: FAIL_AT, chunks_total: CHUNKS },
+    });
+
     // The same window asked again (a replay, a new request) starts at the chunk that failed.
     const before = h.withings.dataStarts('/measure getmeas').length;
     await h.t.app.get(LinkJobs).requestSync(linkId, 'initial', window);

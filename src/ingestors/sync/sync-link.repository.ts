@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { isDataType, type DataType } from '../../common/domain/data-type.js';
+import type { TimeWindow } from '../../common/domain/notification.js';
 import type { AggregationLevel, PatientRef } from '../../common/domain/records.js';
 import type { BackfillCursor } from './backfill-plan.js';
 import type { RoutedWindow } from './sync-plan.js';
@@ -130,12 +131,19 @@ export class SyncLinkRepository {
 
   /**
    * One data type synced: status completed, the count, and (for scheduled syncs) the covered end, which only ever
-   * moves forward; the window's backfill progress is cleared. `error` keeps a code of what was skipped for good (fhir_rejected) although the sync completed.
+   * moves forward; backfill progress within the fetched window is cleared. `error` keeps a code of what was skipped for good (fhir_rejected) although the sync completed.
    */
   async markSucceeded(
     linkId: number,
     type: string,
-    result: { at: Date; records: number; coveredThrough: Date | null; error?: string | null },
+    result: {
+      at: Date;
+      records: number;
+      coveredThrough: Date | null;
+      error?: string | null;
+      /** The span this sync fetched for the type: the backfill progress it covers is done. */
+      window: TimeWindow;
+    },
   ): Promise<void> {
     await this.ds.query(
       `INSERT INTO sync_states (link_id, data_type, status, last_attempt_at, last_success_at, records_synced,
@@ -144,9 +152,16 @@ export class SyncLinkRepository {
        ON CONFLICT ON CONSTRAINT uq_sync_states_link_type
        DO UPDATE SET status = 'completed', last_success_at = $3, records_synced = $4, last_error = $6,
                      synced_through = GREATEST(sync_states.synced_through, EXCLUDED.synced_through),
-                     backfill_start = NULL, backfill_done_through = NULL, backfill_chunks_done = NULL,
-                     backfill_chunks_total = NULL, backfill_saved_at = NULL, updated_at = now()`,
+                     updated_at = now()`,
       [linkId, type, result.at, result.records, result.coveredThrough, result.error ?? null],
+    );
+    // Only progress this sync covered: a realtime sync of the last hour completing while a 30-day backfill of the
+    // type is part-way must leave the backfill's cursor alone, or every notification would restart it.
+    await this.ds.query(
+      `UPDATE sync_states SET backfill_start = NULL, backfill_done_through = NULL, backfill_chunks_done = NULL,
+                              backfill_chunks_total = NULL, backfill_saved_at = NULL
+        WHERE link_id = $1 AND data_type = $2 AND backfill_start >= $3 AND backfill_done_through <= $4`,
+      [linkId, type, result.window.start, result.window.end],
     );
   }
 

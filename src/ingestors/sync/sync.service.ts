@@ -141,6 +141,7 @@ export class SyncService {
           records: report.records[type] ?? 0,
           coveredThrough,
           error: refused > 0 ? 'fhir_rejected' : null,
+          window: spanOf(plan, type),
         });
         if (refused > 0) {
           this.fhirRejected.inc({ provider: link.provider, data_type: type }, refused);
@@ -250,6 +251,15 @@ function explicitWindow(job: UserSyncJob): Partial<TimeWindow> {
   return {
     ...(job.windowStart === undefined ? {} : { start: new Date(job.windowStart) }),
     ...(job.windowEnd === undefined ? {} : { end: new Date(job.windowEnd) }),
+  };
+}
+
+/** From the earliest start to the latest end of the plan's fetches of one data type. */
+function spanOf(plan: readonly PlannedFetch[], type: DataType): TimeWindow {
+  const mine = plan.filter((p) => p.dataTypes.includes(type));
+  return {
+    start: new Date(Math.min(...mine.map((p) => p.window.start.getTime()))),
+    end: latestEnd(mine),
   };
 }
 
