@@ -2,6 +2,7 @@ import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueName } from '../../src/common/queue/queue-names.js';
 import { LinkJobs } from '../../src/ingestors/links/link-jobs.js';
+import type { SyncReport } from '../../src/ingestors/sync/sync.service.js';
 import { newWithingsUser } from './linking.harness.js';
 import {
   eventually,
@@ -135,6 +136,16 @@ describe('resumable backfill', { timeout: 120_000 }, () => {
       }
     }
     expect([...perIdentifier.values()].filter((n) => n > 1)).toEqual([]);
+
+    // records_synced counts the whole window, not only its last job's single chunk.
+    const last = backfill.find((j) => (j.returnvalue as SyncReport).backfill?.continues === false);
+    expect(last).toBeDefined();
+    const lastRecords = Object.values((last?.returnvalue as SyncReport | undefined)?.records ?? {});
+    const [synced] = await h.t.dataSource.query<{ n: number }[]>(
+      `SELECT sum(records_synced)::int AS n FROM sync_states WHERE link_id = $1`,
+      [linkId],
+    );
+    expect(synced?.n).toBeGreaterThan(3 * lastRecords.reduce((a, b) => a + b, 0));
 
     // Completed: the state covers the window and the resume bookkeeping is gone.
     const states = await h.t.dataSource.query<

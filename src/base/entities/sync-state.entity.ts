@@ -66,6 +66,10 @@ export class SyncState {
   @Column({ name: 'backfill_chunks_total', type: 'integer', nullable: true })
   backfillChunksTotal!: number | null;
 
+  /** Records the window's jobs published so far: records_synced of the window once it completes. */
+  @Column({ name: 'backfill_records', type: 'integer', nullable: true })
+  backfillRecords!: number | null;
+
   @Column({ name: 'backfill_saved_at', type: 'timestamptz', nullable: true })
   backfillSavedAt!: Date | null;
 

@@ -188,13 +188,16 @@ export class SyncService {
         totals.unchanged += result.unchanged;
         countRefused(result.refused, refused);
       }
+      const inChunk = new Map<string, number>();
       for (const record of fetched) {
+        inChunk.set(record.type, (inChunk.get(record.type) ?? 0) + 1);
         records[record.type] = (records[record.type] ?? 0) + 1;
         this.dataPoints.inc({ provider: link.provider, data_type: record.type });
       }
       if (total > 1) {
         // Published for good: a retry, a worker that takes over a stalled job or a continuation starts after it.
         await this.links.saveBackfill(link.id, fetch.dataTypes, {
+          records: fetch.dataTypes.map((t) => inChunk.get(t) ?? 0),
           windowStart: fetch.window.start,
           doneThrough: chunk.end,
           chunksDone: done,
