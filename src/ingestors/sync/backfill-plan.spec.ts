@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { DataType } from '../../common/domain/data-type.js';
-import { RESUME_MAX_AGE_MS, resumePoint, sliceBackfill, type BackfillCursor } from './backfill-plan.js';
+import {
+  PUBLISH_SLICE,
+  publishSlices,
+  RESUME_MAX_AGE_MS,
+  resumePoint,
+  sliceBackfill,
+  type BackfillCursor,
+} from './backfill-plan.js';
 import type { PlannedFetch } from './sync-plan.js';
 
 const DAY = 86_400_000;
@@ -103,5 +110,23 @@ describe('resumePoint', () => {
     },
   ])('should start over when $name', ({ cursors }) => {
     expect(resumePoint(fetch, cursors, NOW)).toBeUndefined();
+  });
+});
+
+describe('publishSlices', () => {
+  const records = Array.from({ length: 2 * PUBLISH_SLICE + 1 }, (_, i) => i);
+
+  it('should publish a large chunk a slice at a time, every record once, in order', () => {
+    const slices = publishSlices(records, 'INDIVIDUAL');
+    expect(slices.map((s) => s.length)).toEqual([PUBLISH_SLICE, PUBLISH_SLICE, 1]);
+    expect(slices.flat()).toEqual(records);
+  });
+
+  it('should keep the chunk of an hourly link whole: an hour split across calls would lose records', () => {
+    expect(publishSlices(records, 'HOURLY')).toEqual([records]);
+  });
+
+  it('should publish nothing for an empty chunk', () => {
+    expect(publishSlices([], 'INDIVIDUAL')).toEqual([]);
   });
 });

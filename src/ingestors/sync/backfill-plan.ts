@@ -6,6 +6,7 @@
  * links' work. Pure functions: the sync service feeds them the plan, the saved cursors and the clock.
  */
 import type { TimeWindow } from '../../common/domain/notification.js';
+import type { AggregationLevel } from '../../common/domain/records.js';
 import { chunkWindow, type PlannedFetch } from './sync-plan.js';
 
 /** A saved backfill cursor of one data type: the window it belongs to and how far it got. */
@@ -99,4 +100,24 @@ export function sliceBackfill(
     });
   }
   return { steps, remaining, chunksDone, chunksTotal };
+}
+
+/** Records transformed and published together: a few FHIR transactions' worth. */
+export const PUBLISH_SLICE = 500;
+
+/**
+ * How a chunk's records are published. A week of minute-level data is ~20,000 records: transformed at once, their
+ * FHIR resources and bundles would hold a hundred MB of heap at a time, so they go a slice at a time (measured by
+ * bench/backfill-rss). Not on hourly links: an hour's aggregate needs every record of the hour in one call (a later
+ * call replaces it), and aggregates are few anyway.
+ */
+export function publishSlices<T>(records: readonly T[], aggregation: AggregationLevel): T[][] {
+  if (aggregation === 'HOURLY' || records.length <= PUBLISH_SLICE) {
+    return records.length === 0 ? [] : [[...records]];
+  }
+  const slices: T[][] = [];
+  for (let i = 0; i < records.length; i += PUBLISH_SLICE) {
+    slices.push(records.slice(i, i + PUBLISH_SLICE));
+  }
+  return slices;
 }

@@ -14,15 +14,12 @@ import { TokenService } from '../tokens/token.service.js';
 import { LeaseLostError, type LeaseFence } from './link-lock.js';
 import { SyncLinkRepository, type SyncLink } from './sync-link.repository.js';
 import { SYNC_METRIC } from './sync-metrics.js';
-import { sliceBackfill, type ChunkStep } from './backfill-plan.js';
+import { publishSlices, sliceBackfill, type ChunkStep } from './backfill-plan.js';
 import { planSync, splitDeferred, type PlannedFetch } from './sync-plan.js';
 import { syncErrorCode } from './sync-errors.js';
 import { countRefused } from './refused-records.js';
 
 export type UserSyncJob = JobDataByQueue[QueueName.UserSync];
-
-/** Records transformed and published together; a few FHIR transactions' worth. */
-const PUBLISH_SLICE = 500;
 
 export interface SyncReport {
   readonly linkId: number;
@@ -54,9 +51,10 @@ export interface SyncReport {
  * One user sync: plan the windows for the job's strategy, fetch each chunk from the provider, transform and
  * publish it, then update SyncState and close the routed notifications it covered. Records live in memory for
  * one chunk at a time, and one job at most SYNC_BACKFILL_CHUNKS_PER_JOB chunks: the progress of each window is
- * saved per chunk, so a retried or continued job resumes after the last published chunk. Every publish is conditional on deterministic identifiers, so a retried or repeated
- * sync rewrites nothing it already wrote. The link's lease is confirmed before each publish and before the state
- * writes that follow them: a sync that lost it stops there (LeaseLostError) and leaves the link to its new holder.
+ * saved per chunk, so a retried or continued job resumes after the last published chunk. Every publish is
+ * conditional on deterministic identifiers, so a retried or repeated sync rewrites nothing it already wrote. The
+ * link's lease is confirmed before each publish and before the state writes that follow them: a sync that lost it
+ * stops there (LeaseLostError) and leaves the link to its new holder.
  */
 @Injectable()
 export class SyncService {
@@ -179,10 +177,8 @@ export class SyncService {
     for (const { fetch, chunk, done, total } of steps) {
       const fetched = await adapter.fetch(ctx, fetch.dataTypes, chunk);
       totals.fetches += 1;
-      // A week of minute-level data is ~20,000 records: transformed all at once, their FHIR resources and bundles
-      // would hold a hundred MB of heap at a time. A slice at a time bounds it (measured by bench/backfill-rss).
-      for (let i = 0; i < fetched.length; i += PUBLISH_SLICE) {
-        const result = await this.publish(link, fetched.slice(i, i + PUBLISH_SLICE), lease);
+      for (const slice of publishSlices(fetched, link.aggregation)) {
+        const result = await this.publish(link, slice, lease);
         totals.created += result.created;
         totals.updated += result.updated;
         totals.unchanged += result.unchanged;
