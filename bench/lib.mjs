@@ -87,6 +87,34 @@ export async function scratch(dist) {
 }
 
 /**
+ * The settings every benchmark gives the built service (ROLE=all on loopback, no auth, its scratch database and
+ * Redis prefix, fresh keys) with Withings pointed at `withingsApi` (the simulator, or a proxy in front of it).
+ */
+export function serviceEnv({ port, db, redisUrl, withings, withingsApi }) {
+  return {
+    NODE_ENV: 'development',
+    ROLE: 'all',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    AUTH_MODE: 'none',
+    DATABASE_URL: db.databaseUrl,
+    MIGRATE_ON_START: 'false',
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: db.prefix,
+    TOKEN_KEYS: `b1:${randomBytes(32).toString('base64')}`,
+    LINK_STATE_SECRET: randomBytes(32).toString('hex'),
+    WEBHOOK_PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    WITHINGS_CLIENT_ID: 'withings-client-id',
+    WITHINGS_CLIENT_SECRET: 'withings-client-secret',
+    WITHINGS_AUTHORIZE_URL: withings.authorizeUrl,
+    WITHINGS_API_BASE_URL: withingsApi,
+    WITHINGS_WEBHOOK_SECRET: `bench-${randomBytes(12).toString('hex')}`,
+    WITHINGS_QUOTA_PER_MINUTE: '1000000',
+  };
+}
+
+/**
  * Just enough of a FHIR server for transactions of conditional writes: one Map per `Type?identifier=…` key, so
  * every entry costs O(1). `delayMs` stands in for a real server's work per transaction; `onBundle` sees every
  * transaction as received (the sync bench records them to replay).

@@ -5,6 +5,8 @@ export interface SyncConfig {
   readonly jobAttempts: number;
   readonly backoffMs: number;
   readonly workerConcurrency: number;
+  /** Chunks one sync job fetches at most before handing the rest of its window to a continuation job. */
+  readonly backfillChunksPerJob: number;
   readonly schedulesEnabled: boolean;
   readonly quotas: { readonly withingsPerMinute: number; readonly googleHealthPerMinute: number };
   readonly inbox: InboxConfig;
@@ -48,6 +50,7 @@ export function syncConfig(
       jobAttempts: vars.SYNC_JOB_ATTEMPTS,
       backoffMs: vars.SYNC_BACKOFF_MS,
       workerConcurrency: vars.WORKER_CONCURRENCY,
+      backfillChunksPerJob: vars.SYNC_BACKFILL_CHUNKS_PER_JOB,
       schedulesEnabled: vars.SYNC_SCHEDULES_ENABLED,
       quotas: {
         withingsPerMinute: vars.WITHINGS_QUOTA_PER_MINUTE,

@@ -38,6 +38,16 @@ export class SyncEnvironmentVariables extends LinkingEnvironmentVariables {
   @Max(64)
   WORKER_CONCURRENCY = 4;
 
+  /**
+   * Provider chunks one sync job fetches at most; a longer window (a backfill) goes on in a continuation job
+   * queued behind other links' work, resuming from the progress saved per chunk.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  SYNC_BACKFILL_CHUNKS_PER_JOB = 7;
+
   /** Registers the nightly, daily and weekly repeatable jobs at worker start (idempotent). */
   @Transform(toBool)
   @IsBoolean()

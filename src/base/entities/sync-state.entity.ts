@@ -50,6 +50,29 @@ export class SyncState {
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError!: string | null;
 
+  /**
+   * Progress of the window a sync of this type is working through (resumable backfills): the window's start and
+   * the end of its last published chunk. Null when no sync is part-way through a window.
+   */
+  @Column({ name: 'backfill_start', type: 'timestamptz', nullable: true })
+  backfillStart!: Date | null;
+
+  @Column({ name: 'backfill_done_through', type: 'timestamptz', nullable: true })
+  backfillDoneThrough!: Date | null;
+
+  @Column({ name: 'backfill_chunks_done', type: 'integer', nullable: true })
+  backfillChunksDone!: number | null;
+
+  @Column({ name: 'backfill_chunks_total', type: 'integer', nullable: true })
+  backfillChunksTotal!: number | null;
+
+  /** Records the window's jobs published so far: records_synced of the window once it completes. */
+  @Column({ name: 'backfill_records', type: 'integer', nullable: true })
+  backfillRecords!: number | null;
+
+  @Column({ name: 'backfill_saved_at', type: 'timestamptz', nullable: true })
+  backfillSavedAt!: Date | null;
+
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
 }

@@ -16,6 +16,8 @@ function state(values: Partial<SyncState>): SyncState {
     lastSuccessAt: null,
     recordsSynced: 0,
     lastError: null,
+    backfillChunksDone: null,
+    backfillChunksTotal: null,
     ...values,
   });
 }
@@ -42,6 +44,15 @@ describe(summarize.name, () => {
       records_synced: 15,
       errors: [],
     });
+  });
+
+  it('should show the least advanced data type of a backfill part-way through its window', () => {
+    const summary = summarize([
+      state({ dataType: 'steps', status: 'running', backfillChunksDone: 20, backfillChunksTotal: 30 }),
+      state({ dataType: 'weight', status: 'running', backfillChunksDone: 12, backfillChunksTotal: 30 }),
+      state({ dataType: 'ecg', lastAttemptAt: T1, lastSuccessAt: T1, recordsSynced: 3 }),
+    ]);
+    expect(summary).toMatchObject({ status: 'running', backfill: { chunks_done: 12, chunks_total: 30 } });
   });
 
   it('should stay completed but list a data type whose window had records the FHIR server refused', () => {

@@ -10,6 +10,7 @@ import { SyncStateRepository } from '../repositories/sync-state.repository.js';
 import { syncErrorText } from '../../ingestors/sync/sync-errors.js';
 import type {
   AllProvidersSyncStatusDto,
+  BackfillProgressDto,
   ConnectedProvidersDto,
   ProviderSyncSummaryDto,
   SingleProviderSyncStatusDto,
@@ -45,6 +46,7 @@ export function summarize(states: readonly SyncState[]): ProviderSyncSummaryDto 
   } else {
     status = lastSuccess === null ? 'no_recent_sync' : 'completed';
   }
+  const backfill = backfillProgress(states);
   return {
     status,
     last_sync: lastSuccess?.toISOString() ?? null,
@@ -57,7 +59,23 @@ export function summarize(states: readonly SyncState[]): ProviderSyncSummaryDto 
         message: syncErrorText(s.lastError),
         occurred_at: s.lastAttemptAt?.toISOString() ?? null,
       })),
+    ...(backfill === undefined ? {} : { backfill }),
   };
+}
+
+/** The least advanced data type's saved backfill progress, if a sync is part-way through a long window. */
+function backfillProgress(states: readonly SyncState[]): BackfillProgressDto | undefined {
+  let least: BackfillProgressDto | undefined;
+  for (const s of states) {
+    if (typeof s.backfillChunksDone !== 'number' || typeof s.backfillChunksTotal !== 'number') {
+      continue;
+    }
+    const p = { chunks_done: s.backfillChunksDone, chunks_total: Math.max(s.backfillChunksTotal, 1) };
+    if (least === undefined || p.chunks_done / p.chunks_total < least.chunks_done / least.chunks_total) {
+      least = p;
+    }
+  }
+  return least;
 }
 
 @Injectable()

@@ -65,6 +65,23 @@ export class LinkJobs {
     return this.syncs.add(strategy, { linkId, strategy, ...extra }, options);
   }
 
+  /**
+   * The next part of a sync whose window was longer than one job's chunk budget: the same job data (the window is
+   * re-planned and resumes from the progress in sync_states), queued behind the work already waiting, so other
+   * links' syncs interleave. Not deduplicated with the strategy's requests: a newer request must not replace it.
+   * The id is fixed per job and resume point, so a job that re-runs after queueing it does not queue it twice.
+   */
+  continueSync(
+    data: UserSyncData,
+    doneThrough: string,
+    jobStamp: number,
+  ): Promise<{ id?: string | undefined }> {
+    return this.syncs.add(data.strategy, data, {
+      priority: PRIORITY[data.strategy],
+      jobId: `link-${data.linkId}.${data.strategy}.${jobStamp}.after-${Date.parse(doneThrough)}`,
+    });
+  }
+
   requestDeviceSync(
     linkId: number,
     requestId?: string,

@@ -19,7 +19,9 @@ const LINK_BUSY_WAIT_MS = 2_000;
 /**
  * Health-data syncs (queue user-sync): one link and strategy per job, ids and a window only. One sync per link
  * at a time across all workers (LinkLock; a job finding its link busy is delayed, not failed; a job that lost its
- * lease mid-run stops before its next publish and is retried like any transient failure). Quota and open
+ * lease mid-run stops before its next publish and is retried like any transient failure). A window longer than
+ * one job's chunk budget is continued by a new job queued behind other links' work; retries and continuations
+ * resume after the last chunk published (progress saved in sync_states). Quota and open
  * breakers delay the job without spending an attempt; permanent errors fail it for good; anything else is
  * retried with exponential backoff and jitter, then kept 30 days in the failed set.
  */
@@ -58,7 +60,10 @@ export class UserSyncProcessor extends WorkerHost implements OnApplicationBootst
       return delayJob(job, token, LINK_BUSY_WAIT_MS);
     }
     try {
-      const report = await this.sync.run(job.data, lease, (chunkEnd) => this.saveProgress(job, chunkEnd));
+      const report = await this.sync.run(job.data, lease);
+      if (report.backfill?.continues === true) {
+        await this.jobs.continueSync(job.data, report.backfill.doneThrough, job.timestamp);
+      }
       if (report.resyncAt !== undefined) {
         await this.jobs.requestSync(job.data.linkId, 'realtime', {}, report.resyncAt.getTime() - Date.now());
       }
@@ -73,13 +78,6 @@ export class UserSyncProcessor extends WorkerHost implements OnApplicationBootst
       return await settleFailure(job, token, err);
     } finally {
       await lease.release();
-    }
-  }
-
-  /** A backfill that fails half-way resumes after its last published chunk, not from the start. */
-  private async saveProgress(job: UserSyncJob, chunkEnd: Date): Promise<void> {
-    if (job.data.windowStart !== undefined) {
-      await job.updateData({ ...job.data, windowStart: chunkEnd.toISOString() });
     }
   }
 }

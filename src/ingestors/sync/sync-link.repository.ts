@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { isDataType, type DataType } from '../../common/domain/data-type.js';
+import type { TimeWindow } from '../../common/domain/notification.js';
 import type { AggregationLevel, PatientRef } from '../../common/domain/records.js';
+import type { BackfillCursor } from './backfill-plan.js';
 import type { RoutedWindow } from './sync-plan.js';
 
 /** What a sync needs to know about its link. */
@@ -78,6 +80,49 @@ export class SyncLinkRepository {
     return new Map(rows.flatMap((r) => (r.synced_through === null ? [] : [[r.data_type, r.synced_through]])));
   }
 
+  /** Per data type, the saved progress of the window its sync is part-way through. */
+  async backfillCursors(linkId: number): Promise<Map<string, BackfillCursor>> {
+    const rows = await this.ds.query<
+      { data_type: string; backfill_start: Date; backfill_done_through: Date; backfill_saved_at: Date }[]
+    >(
+      `SELECT data_type, backfill_start, backfill_done_through, backfill_saved_at FROM sync_states
+        WHERE link_id = $1 AND backfill_start IS NOT NULL AND backfill_done_through IS NOT NULL
+          AND backfill_saved_at IS NOT NULL`,
+      [linkId],
+    );
+    return new Map(
+      rows.map((r) => [
+        r.data_type,
+        { windowStart: r.backfill_start, doneThrough: r.backfill_done_through, savedAt: r.backfill_saved_at },
+      ]),
+    );
+  }
+
+  /**
+   * One more chunk of a window published, with its records per type (same order as `types`), summed over the
+   * window's jobs for the records_synced of its completion. Within one window the cursor only moves forward: a sync
+   * that lost its lease may still save a chunk it published, which must not take its successor's progress back.
+   */
+  async saveBackfill(
+    linkId: number,
+    types: readonly string[],
+    p: { windowStart: Date; doneThrough: Date; chunksDone: number; chunksTotal: number; records: number[] },
+  ): Promise<void> {
+    await this.ds.query(
+      `UPDATE sync_states s SET
+              backfill_done_through = CASE WHEN s.backfill_start = $3
+                THEN GREATEST(s.backfill_done_through, $4) ELSE $4 END,
+              backfill_chunks_done = CASE WHEN s.backfill_start = $3
+                THEN GREATEST(s.backfill_chunks_done, $5) ELSE $5 END,
+              backfill_records = CASE WHEN s.backfill_start = $3
+                THEN COALESCE(s.backfill_records, 0) + r.n ELSE r.n END,
+              backfill_start = $3, backfill_chunks_total = $6, backfill_saved_at = now()
+         FROM unnest($2::varchar[], $7::int[]) AS r(t, n)
+        WHERE s.link_id = $1 AND s.data_type = r.t`,
+      [linkId, types, p.windowStart, p.doneThrough, p.chunksDone, p.chunksTotal, p.records],
+    );
+  }
+
   async markRunning(linkId: number, types: readonly string[], at: Date): Promise<void> {
     await this.ds.query(
       `INSERT INTO sync_states (link_id, data_type, status, last_attempt_at)
@@ -90,22 +135,49 @@ export class SyncLinkRepository {
 
   /**
    * One data type synced: status completed, the count, and (for scheduled syncs) the covered end, which only ever
-   * moves forward. `error` keeps a code of what was skipped for good (fhir_rejected) although the sync completed.
+   * moves forward; backfill progress within the fetched window is cleared. `error` keeps a code of what was skipped for good (fhir_rejected) although the sync completed.
    */
   async markSucceeded(
     linkId: number,
     type: string,
-    result: { at: Date; records: number; coveredThrough: Date | null; error?: string | null },
+    result: {
+      at: Date;
+      records: number;
+      coveredThrough: Date | null;
+      error?: string | null;
+      /** The span this sync fetched for the type: the backfill progress it covers is done. */
+      window: TimeWindow;
+    },
   ): Promise<void> {
     await this.ds.query(
       `INSERT INTO sync_states (link_id, data_type, status, last_attempt_at, last_success_at, records_synced,
                                 synced_through, last_error)
        VALUES ($1, $2, 'completed', $3, $3, $4, $5, $6)
        ON CONFLICT ON CONSTRAINT uq_sync_states_link_type
-       DO UPDATE SET status = 'completed', last_success_at = $3, records_synced = $4, last_error = $6,
+       DO UPDATE SET status = 'completed', last_success_at = $3, last_error = $6,
+                     records_synced = CASE
+                       WHEN sync_states.backfill_start >= $7 AND sync_states.backfill_done_through <= $8
+                       THEN GREATEST(sync_states.backfill_records, $4) ELSE $4 END,
                      synced_through = GREATEST(sync_states.synced_through, EXCLUDED.synced_through),
                      updated_at = now()`,
-      [linkId, type, result.at, result.records, result.coveredThrough, result.error ?? null],
+      [
+        linkId,
+        type,
+        result.at,
+        result.records,
+        result.coveredThrough,
+        result.error ?? null,
+        result.window.start,
+        result.window.end,
+      ],
+    );
+    // Only progress this sync covered: a realtime sync of the last hour completing while a 30-day backfill of the
+    // type is part-way must leave the backfill's cursor alone, or every notification would restart it.
+    await this.ds.query(
+      `UPDATE sync_states SET backfill_start = NULL, backfill_done_through = NULL, backfill_chunks_done = NULL,
+                              backfill_chunks_total = NULL, backfill_saved_at = NULL, backfill_records = NULL
+        WHERE link_id = $1 AND data_type = $2 AND backfill_start >= $3 AND backfill_done_through <= $4`,
+      [linkId, type, result.window.start, result.window.end],
     );
   }
 

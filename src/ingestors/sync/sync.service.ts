@@ -14,7 +14,8 @@ import { TokenService } from '../tokens/token.service.js';
 import { LeaseLostError, type LeaseFence } from './link-lock.js';
 import { SyncLinkRepository, type SyncLink } from './sync-link.repository.js';
 import { SYNC_METRIC } from './sync-metrics.js';
-import { chunkWindow, planSync, splitDeferred, type PlannedFetch } from './sync-plan.js';
+import { publishSlices, sliceBackfill, type ChunkStep } from './backfill-plan.js';
+import { planSync, splitDeferred, type PlannedFetch } from './sync-plan.js';
 import { syncErrorCode } from './sync-errors.js';
 import { countRefused } from './refused-records.js';
 
@@ -34,17 +35,26 @@ export interface SyncReport {
   readonly refused?: Readonly<Record<string, number>>;
   /** Hourly links: routed notifications reaching into the running hour wait for it; sync again at this time. */
   readonly resyncAt?: Date;
+  /**
+   * A window longer than one job's chunk budget, or resumed: its chunks published so far and in all. With
+   * `continues`, the rest is a continuation job's, which resumes after `doneThrough`.
+   */
+  readonly backfill?: {
+    readonly chunksDone: number;
+    readonly chunksTotal: number;
+    readonly continues: boolean;
+    readonly doneThrough: string;
+  };
 }
-
-/** Called after each chunk is published, oldest first: lets a job record its progress (ids and times only). */
-export type ChunkProgress = (chunkEnd: Date) => Promise<void>;
 
 /**
  * One user sync: plan the windows for the job's strategy, fetch each chunk from the provider, transform and
  * publish it, then update SyncState and close the routed notifications it covered. Records live in memory for
- * one chunk at a time. Every publish is conditional on deterministic identifiers, so a retried or repeated
- * sync rewrites nothing it already wrote. The link's lease is confirmed before each publish and before the state
- * writes that follow them: a sync that lost it stops there (LeaseLostError) and leaves the link to its new holder.
+ * one chunk at a time, and one job at most SYNC_BACKFILL_CHUNKS_PER_JOB chunks: the progress of each window is
+ * saved per chunk, so a retried or continued job resumes after the last published chunk. Every publish is
+ * conditional on deterministic identifiers, so a retried or repeated sync rewrites nothing it already wrote. The
+ * link's lease is confirmed before each publish and before the state writes that follow them: a sync that lost it
+ * stops there (LeaseLostError) and leaves the link to its new holder.
  */
 @Injectable()
 export class SyncService {
@@ -62,12 +72,7 @@ export class SyncService {
     @InjectMetric(SYNC_METRIC.fhirRejected) private readonly fhirRejected: Counter,
   ) {}
 
-  async run(
-    job: UserSyncJob,
-    lease: LeaseFence,
-    onChunk?: ChunkProgress,
-    now = new Date(),
-  ): Promise<SyncReport> {
+  async run(job: UserSyncJob, lease: LeaseFence, now = new Date()): Promise<SyncReport> {
     const link = await this.links.find(job.linkId);
     if (link?.status !== 'active') {
       return skipped(job.linkId, `link ${link === undefined ? 'gone' : link.status}`);
@@ -92,13 +97,38 @@ export class SyncService {
       return { ...skipped(link.id, 'nothing to fetch yet'), ...(resyncAt ? { resyncAt } : {}) };
     }
     const planned = [...new Set(plan.flatMap((p) => p.dataTypes))];
+    const cursors = await this.links.backfillCursors(link.id);
+    const slice = sliceBackfill(
+      plan,
+      adapter.maxWindowMs,
+      cursors,
+      this.config.sync.backfillChunksPerJob,
+      now,
+    );
     const stopTimer = this.duration.startTimer({
       provider: link.provider,
       operation_type: `${job.strategy}_sync`,
     });
     await this.links.markRunning(link.id, planned, now);
     try {
-      const report = await this.fetchAndPublish(link, adapter, plan, lease, onChunk);
+      const published = await this.fetchAndPublish(link, adapter, slice.steps, lease);
+      const last = slice.steps.at(-1);
+      const report: SyncReport =
+        slice.chunksTotal > slice.steps.length && last !== undefined
+          ? {
+              ...published,
+              backfill: {
+                chunksDone: slice.chunksDone,
+                chunksTotal: slice.chunksTotal,
+                continues: slice.remaining > 0,
+                doneThrough: last.chunk.end.toISOString(),
+              },
+            }
+          : published;
+      if (slice.remaining > 0) {
+        // The rest of the window is a continuation job's: the states stay running, the routed rows unfinished.
+        return report;
+      }
       await lease.assertHeld();
       const coveredThrough = job.strategy === 'realtime' ? null : latestEnd(plan);
       for (const type of planned) {
@@ -109,6 +139,7 @@ export class SyncService {
           records: report.records[type] ?? 0,
           coveredThrough,
           error: refused > 0 ? 'fhir_rejected' : null,
+          window: spanOf(plan, type),
         });
         if (refused > 0) {
           this.fhirRejected.inc({ provider: link.provider, data_type: type }, refused);
@@ -136,28 +167,38 @@ export class SyncService {
   private async fetchAndPublish(
     link: SyncLink,
     adapter: ProviderData,
-    plan: readonly PlannedFetch[],
+    steps: readonly ChunkStep[],
     lease: LeaseFence,
-    onChunk: ChunkProgress | undefined,
   ): Promise<SyncReport> {
     const ctx = dataContext(link, this.tokens);
     const records: Record<string, number> = {};
     const refused: Record<string, number> = {};
     const totals = { fetches: 0, created: 0, updated: 0, unchanged: 0 };
-    for (const fetch of plan) {
-      for (const chunk of chunkWindow(fetch.window, adapter.maxWindowMs)) {
-        const fetched = await adapter.fetch(ctx, fetch.dataTypes, chunk);
-        totals.fetches += 1;
-        const result = await this.publish(link, fetched, lease);
+    for (const { fetch, chunk, done, total } of steps) {
+      const fetched = await adapter.fetch(ctx, fetch.dataTypes, chunk);
+      totals.fetches += 1;
+      for (const slice of publishSlices(fetched, link.aggregation)) {
+        const result = await this.publish(link, slice, lease);
         totals.created += result.created;
         totals.updated += result.updated;
         totals.unchanged += result.unchanged;
         countRefused(result.refused, refused);
-        for (const record of fetched) {
-          records[record.type] = (records[record.type] ?? 0) + 1;
-          this.dataPoints.inc({ provider: link.provider, data_type: record.type });
-        }
-        await onChunk?.(chunk.end);
+      }
+      const inChunk = new Map<string, number>();
+      for (const record of fetched) {
+        inChunk.set(record.type, (inChunk.get(record.type) ?? 0) + 1);
+        records[record.type] = (records[record.type] ?? 0) + 1;
+        this.dataPoints.inc({ provider: link.provider, data_type: record.type });
+      }
+      if (total > 1) {
+        // Published for good: a retry, a worker that takes over a stalled job or a continuation starts after it.
+        await this.links.saveBackfill(link.id, fetch.dataTypes, {
+          records: fetch.dataTypes.map((t) => inChunk.get(t) ?? 0),
+          windowStart: fetch.window.start,
+          doneThrough: chunk.end,
+          chunksDone: done,
+          chunksTotal: total,
+        });
       }
     }
     this.logger.log(
@@ -209,6 +250,15 @@ function explicitWindow(job: UserSyncJob): Partial<TimeWindow> {
   return {
     ...(job.windowStart === undefined ? {} : { start: new Date(job.windowStart) }),
     ...(job.windowEnd === undefined ? {} : { end: new Date(job.windowEnd) }),
+  };
+}
+
+/** From the earliest start to the latest end of the plan's fetches of one data type. */
+function spanOf(plan: readonly PlannedFetch[], type: DataType): TimeWindow {
+  const mine = plan.filter((p) => p.dataTypes.includes(type));
+  return {
+    start: new Date(Math.min(...mine.map((p) => p.window.start.getTime()))),
+    end: latestEnd(mine),
   };
 }
 

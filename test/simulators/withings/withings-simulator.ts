@@ -13,7 +13,7 @@ import { sendNotification, type NotificationFields } from './data/notification-s
 import type { UserProfile } from './data/profile.js';
 import { DATA_PATHS, DATA_ROUTES } from './data/routes.js';
 import { SimDataStore, type AddedMeasureGroup } from './data/store.js';
-import { AppRateWindow, CallCounter, DataFaults, type DataFault } from './data/traffic.js';
+import { AppRateWindow, CallCounter, DataFaults, WindowFaults, type DataFault } from './data/traffic.js';
 
 export interface WithingsSimulatorOptions {
   clientId?: string;
@@ -48,6 +48,7 @@ export class WithingsSimulator {
   private tokenCallCount = 0;
   private readonly data: SimDataStore;
   private readonly dataFaults = new DataFaults();
+  private readonly windowFaults = new WindowFaults();
   private readonly calls = new CallCounter();
   private readonly rate: AppRateWindow;
   private readonly hangs = new Set<() => void>();
@@ -165,6 +166,16 @@ export class WithingsSimulator {
     this.dataFaults.arm(fault, times);
   }
 
+  /** Arms a fault for the next `times` data calls whose startdate is at or after `from` (one chunk of a sync). */
+  failDataFrom(from: Date, fault: DataFault, times = 1): void {
+    this.windowFaults.arm(Math.floor(from.getTime() / 1000), fault, times);
+  }
+
+  /** The startdate (epoch s) of each data call to `<path> <action>` received, in arrival order. */
+  dataStarts(key: string): number[] {
+    return this.calls.starts(key);
+  }
+
   /** Data requests received for `<path> <action>` (e.g. `/measure getmeas`), or all of them. */
   dataCalls(key?: string): number {
     return this.calls.count(key);
@@ -247,10 +258,12 @@ export class WithingsSimulator {
     form: URLSearchParams,
   ): Promise<void> {
     const action = form.get('action') ?? '';
-    this.calls.add(path, action);
+    this.calls.add(path, action, form.get('startdate'));
     const legacy = this.faults.take();
     const fault: DataFault | undefined =
-      legacy === undefined ? this.dataFaults.take() : { kind: 'status', status: legacy };
+      legacy === undefined
+        ? (this.windowFaults.take(form.get('startdate')) ?? this.dataFaults.take())
+        : { kind: 'status', status: legacy };
     if (fault?.kind === 'http') {
       sendJson(res, fault.status, { error: 'Service Unavailable' });
       return;

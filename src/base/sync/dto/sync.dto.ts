@@ -29,6 +29,14 @@ export class SyncErrorDto {
 export const SYNC_SUMMARY_STATUSES = ['completed', 'failed', 'running', 'no_recent_sync'] as const;
 export type SyncSummaryStatus = (typeof SYNC_SUMMARY_STATUSES)[number];
 
+export class BackfillProgressDto {
+  @ApiProperty({ example: 12, description: 'Provider chunks of the window published so far' })
+  chunks_done!: number;
+
+  @ApiProperty({ example: 30, description: 'Provider chunks of the window in all' })
+  chunks_total!: number;
+}
+
 export class ProviderSyncSummaryDto {
   @ApiProperty({ enum: SYNC_SUMMARY_STATUSES, example: 'completed' })
   status!: SyncSummaryStatus;
@@ -41,6 +49,14 @@ export class ProviderSyncSummaryDto {
 
   @ApiProperty({ type: [SyncErrorDto] })
   errors!: SyncErrorDto[];
+
+  @ApiPropertyOptional({
+    type: BackfillProgressDto,
+    description:
+      "Present while a sync is part-way through a long window (a backfill): the least advanced data type's " +
+      'progress. A failed or interrupted backfill resumes from here.',
+  })
+  backfill?: BackfillProgressDto;
 }
 
 export class SingleProviderSyncStatusDto extends ProviderSyncSummaryDto {

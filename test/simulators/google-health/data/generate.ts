@@ -63,6 +63,9 @@ function everyFew(p: Profile, day: number, rng: Rng, fromH: number, toH: number,
   return times;
 }
 
+/** Minutes between heart-rate samples; SIM_GOOGLE_HEART_RATE_STEP_MIN (read once at load) makes load runs denser. */
+const HEART_RATE_STEP_MIN = Number(process.env['SIM_GOOGLE_HEART_RATE_STEP_MIN'] ?? 5);
+
 const DAY_GENERATORS: Readonly<Record<string, DayGenerator>> = {
   steps: (p, day, rng) => {
     const out: WirePoint[] = [];
@@ -80,7 +83,7 @@ const DAY_GENERATORS: Readonly<Record<string, DayGenerator>> = {
     return out;
   },
   'heart-rate': (p, day, rng) =>
-    everyFew(p, day, rng, 0, 24, 5).map((at) => {
+    everyFew(p, day, rng, 0, 24, HEART_RATE_STEP_MIN).map((at) => {
       const asleep = at < dayStart(day, p.offsetS) + 6 * HOUR_MS;
       return {
         dataSource: wearable(p),

@@ -140,8 +140,11 @@ export function activityDay(p: UserProfile, day: number): Record<string, unknown
   };
 }
 
-/** Spacing of the generated intraday series (ScanWatch samples heart rate every few minutes at rest). */
-export const INTRADAY_STEP_S = 600;
+/**
+ * Spacing of the generated intraday series (ScanWatch samples heart rate every few minutes at rest).
+ * SIM_WITHINGS_INTRADAY_STEP_S (read once at load) makes it denser for load runs: 60 is minute-level data.
+ */
+export const INTRADAY_STEP_S = Number(process.env['SIM_WITHINGS_INTRADAY_STEP_S'] ?? 600);
 
 /** One sparse intraday entry; only fields with data are present (research A5). */
 export function intradayEntry(p: UserProfile, epochS: number): Record<string, number | string> {

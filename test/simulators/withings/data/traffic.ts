@@ -50,13 +50,40 @@ export class AppRateWindow {
   }
 }
 
+/**
+ * A fault for data calls whose `startdate` (epoch s) is at or after an instant: fails a long sync at one chunk,
+ * whatever the calls before it, so a test can stop a backfill part-way deterministically.
+ */
+export class WindowFaults {
+  private fromS = 0;
+  private readonly faults = new DataFaults();
+
+  arm(fromS: number, fault: DataFault, times: number): void {
+    this.fromS = fromS;
+    this.faults.arm(fault, times);
+  }
+
+  take(startdate: string | null): DataFault | undefined {
+    return startdate === null || Number(startdate) < this.fromS ? undefined : this.faults.take();
+  }
+}
+
 /** Requests received per `<path> <action>`, answered or not, for tests that assert how many calls were made. */
 export class CallCounter {
   private readonly counts = new Map<string, number>();
+  private readonly startdates = new Map<string, number[]>();
 
-  add(path: string, action: string): void {
+  add(path: string, action: string, startdate?: string | null): void {
     const key = `${path} ${action}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    if (startdate !== undefined && startdate !== null) {
+      this.startdates.set(key, [...(this.startdates.get(key) ?? []), Number(startdate)]);
+    }
+  }
+
+  /** The `startdate` (epoch s) of each call to one `path action`, in arrival order. */
+  starts(key: string): number[] {
+    return [...(this.startdates.get(key) ?? [])];
   }
 
   /** Calls to one `path action` (e.g. `/measure getmeas`), or to every data path when omitted. */
@@ -73,5 +100,6 @@ export class CallCounter {
 
   reset(): void {
     this.counts.clear();
+    this.startdates.clear();
   }
 }
