@@ -46,6 +46,46 @@ export function cpuMs(pid) {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/**
+ * The environment of the built service as `ROLE=all` against a scratch database (see scratch()) and the Withings
+ * simulator `sim`, whose data API may sit behind a proxy (`withingsApiUrl`); `extra` adds or overrides settings.
+ */
+export function allRoleEnv({
+  port,
+  db,
+  redisUrl,
+  sim,
+  withingsApiUrl = sim.baseUrl,
+  fhirBaseUrl,
+  extra = {},
+}) {
+  return {
+    ...process.env,
+    NODE_ENV: 'development',
+    ROLE: 'all',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    AUTH_MODE: 'none',
+    DATABASE_URL: db.databaseUrl,
+    MIGRATE_ON_START: 'false',
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: db.prefix,
+    TOKEN_KEYS: `b1:${randomBytes(32).toString('base64')}`,
+    LINK_STATE_SECRET: randomBytes(32).toString('hex'),
+    WEBHOOK_PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    WITHINGS_CLIENT_ID: 'withings-client-id',
+    WITHINGS_CLIENT_SECRET: 'withings-client-secret',
+    WITHINGS_AUTHORIZE_URL: sim.authorizeUrl,
+    WITHINGS_API_BASE_URL: withingsApiUrl,
+    WITHINGS_WEBHOOK_SECRET: `bench-${randomBytes(12).toString('hex')}`,
+    WITHINGS_QUOTA_PER_MINUTE: '1000000',
+    FHIR_BASE_URL: fhirBaseUrl,
+    SYNC_SCHEDULES_ENABLED: 'false',
+    ...extra,
+  };
+}
+
 export const exited = (child) =>
   new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
 

@@ -13,10 +13,9 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { cpuMs, exited, freePort, scratch, startIndexServer, waitFor } from './lib.mjs';
+import { allRoleEnv, cpuMs, exited, freePort, scratch, startIndexServer, waitFor } from './lib.mjs';
 
 const accounts = Number(process.argv[2] ?? 4);
 const days = Number(process.argv[3] ?? 3);
@@ -84,32 +83,16 @@ async function main() {
   const proxy = await startRecordingProxy(sim.baseUrl, calls);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const env = {
-    ...process.env,
-    NODE_ENV: 'development',
-    ROLE: 'all',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    AUTH_MODE: 'none',
-    DATABASE_URL: db.databaseUrl,
-    MIGRATE_ON_START: 'false',
-    REDIS_URL: redisUrl,
-    REDIS_KEY_PREFIX: db.prefix,
-    TOKEN_KEYS: `b1:${randomBytes(32).toString('base64')}`,
-    LINK_STATE_SECRET: randomBytes(32).toString('hex'),
-    WEBHOOK_PUBLIC_BASE_URL: base,
-    WITHINGS_CLIENT_ID: 'withings-client-id',
-    WITHINGS_CLIENT_SECRET: 'withings-client-secret',
-    WITHINGS_AUTHORIZE_URL: sim.authorizeUrl,
-    WITHINGS_API_BASE_URL: proxy.url,
-    WITHINGS_WEBHOOK_SECRET: `bench-${randomBytes(12).toString('hex')}`,
-    WITHINGS_QUOTA_PER_MINUTE: '1000000',
-    FHIR_BASE_URL: sink.baseUrl,
-    SYNC_INITIAL_LOOKBACK_DAYS: String(days),
-    SYNC_SCHEDULES_ENABLED: 'false',
-    WORKER_CONCURRENCY: String(concurrency),
-  };
+  const env = allRoleEnv({
+    port,
+    db,
+    redisUrl,
+    sim,
+    withingsApiUrl: proxy.url,
+    fhirBaseUrl: sink.baseUrl,
+    extra: { SYNC_INITIAL_LOOKBACK_DAYS: String(days), WORKER_CONCURRENCY: String(concurrency) },
+  });
+
   const service = spawn(process.execPath, [fileURLToPath(new URL('main.js', dist))], {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
