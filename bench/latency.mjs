@@ -153,10 +153,12 @@ async function main() {
     const latencies = [];
     let lost = 0;
     const callback = `${base}/webhooks/withings/${secret}`;
+    const firstDate = Math.floor(Date.now() / 1000) - count - 120;
     for (let i = 0; i < count; i++) {
       const { userid, ehrUserId } = linked[i % linked.length];
-      // A fresh weigh-in each time, a few minutes old, as a scale uploads it just before Withings notifies.
-      const date = Math.floor(Date.now() / 1000) - 120 - (i % 60);
+      // A fresh weigh-in each time, a second after the previous one: the service deduplicates notifications by
+      // user and window, so two weigh-ins of one user in the same second would make one notification.
+      const date = firstDate + i;
       const group = sim.addMeasureGroup(userid, {
         date,
         measures: [{ type: 1, value: 70_000 + i, unit: -3 }],
