@@ -4,7 +4,7 @@
 // benchmark that fails. Run one alone with `node bench/<name>.mjs` to pass it sizes.
 import { spawnSync } from 'node:child_process';
 
-const BENCHES = ['transformers', 'publish', 'webhooks', 'sync', 'backfill-rss'];
+const BENCHES = ['transformers', 'publish', 'webhooks', 'sync', 'latency', 'backfill-rss'];
 const only = process.argv.slice(2);
 
 for (const name of only.length > 0 ? only : BENCHES) {

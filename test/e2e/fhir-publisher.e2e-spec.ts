@@ -95,6 +95,8 @@ describe('FhirPublisher against the FHIR R5 test server', () => {
     expect(server.requests).toHaveLength(5 * bundles);
   });
 
+  // The serial server decides each conditional write before the next request starts, so this holds only there;
+  // the next test shows a racing server, and why the pipeline never publishes one link from two jobs at once.
   it.each(['conditional-update', 'conditional-create'])(
     'should leave exactly one resource per identifier after eight identical publishes at once (%s)',
     async (mode) => {
@@ -110,6 +112,25 @@ describe('FhirPublisher against the FHIR R5 test server', () => {
       expect(await counts(resources)).toEqual(resources.map(() => 1));
     },
   );
+
+  it('should duplicate resources when identical publishes overlap at a server whose conditional writes race', async () => {
+    const racing = await FhirTestServer.start({ concurrency: 'concurrent', conditionalGapMs: 50 });
+    const other = await startPublisher({ FHIR_BASE_URL: racing.baseUrl });
+    try {
+      const resources = syncOfOnePatient();
+      await Promise.all([0, 1].map(() => other.publisher.publish(resources)));
+      const duplicated = await Promise.all(
+        resources.map((r) =>
+          racing.countByIdentifier(r.resource.resourceType, r.identifier.system, r.identifier.value),
+        ),
+      );
+      // What HAPI or Medplum would do too: only the per-link lease keeps this from happening in the service.
+      expect(duplicated.every((n) => n === 2)).toBe(true);
+    } finally {
+      await other.close();
+      await racing.stop();
+    }
+  });
 
   it('should update a changed measurement in place in conditional-update mode', async () => {
     const { publisher } = await start();

@@ -78,7 +78,8 @@ describe(RecordPublisher.name, () => {
   let publisher: RecordPublisher;
 
   beforeAll(async () => {
-    server = await FhirTestServer.start();
+    // Concurrent mode: the shared-device tests publish at once, and real servers let conditional creates race.
+    server = await FhirTestServer.start({ concurrency: 'concurrent' });
     harness = await startPublisher({ FHIR_BASE_URL: server.baseUrl, FHIR_IDENTIFIER_BASE: BASE });
     publisher = harness.module.get(RecordPublisher);
   });

@@ -6,7 +6,7 @@ import { ApiKeyService } from '../../src/common/auth/api-key.service.js';
 import { QueueName } from '../../src/common/queue/queue-names.js';
 import { RedisService } from '../../src/common/redis/redis.service.js';
 import { InboxReconciler, type ReconcileCounts } from '../../src/webhooks/inbox/inbox-reconciler.service.js';
-import { FhirTestServer } from '../simulators/fhir/fhir-test-server.js';
+import { FhirTestServer, type FhirTestServerOptions } from '../simulators/fhir/fhir-test-server.js';
 import { GoogleHealthSimulator } from '../simulators/google-health/google-health-simulator.js';
 import { GoogleWebhookSender } from '../simulators/google-health/webhook-sender.js';
 import { WithingsSimulator } from '../simulators/withings/withings-simulator.js';
@@ -42,13 +42,20 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-export async function startPipeline(env: Record<string, string> = {}): Promise<PipelineHarness> {
+/**
+ * The FHIR test server runs in its concurrent mode by default: conditional creates race there as on real servers,
+ * so a pipeline that could write one identifier from two jobs at once shows it as a duplicate.
+ */
+export async function startPipeline(
+  env: Record<string, string> = {},
+  fhirOptions: FhirTestServerOptions = { concurrency: 'concurrent' },
+): Promise<PipelineHarness> {
   const [withings, google, fhir] = await Promise.all([
     // Several backfills a minute would pass Withings' real 120 calls/min per app (answered with 601 and a
     // minute's wait); the 601 path has its own test.
     WithingsSimulator.start({ appRequestsPerMinute: 100_000 }),
     GoogleHealthSimulator.start(),
-    FhirTestServer.start(),
+    FhirTestServer.start(fhirOptions),
   ]);
   const sender = new GoogleWebhookSender();
   const port = await freePort();
@@ -89,6 +96,24 @@ export async function startPipeline(env: Record<string, string> = {}): Promise<P
       await Promise.all([withings.stop(), google.stop(), fhir.stop(), sender.stop()]);
     },
   };
+}
+
+/** Identifiers (`system|value`) that more than one stored resource of these types carries: should be none. */
+export async function duplicateIdentifiers(
+  fhir: FhirTestServer,
+  types: readonly string[] = ['Observation', 'Device', 'DeviceAssociation', 'DiagnosticReport'],
+): Promise<string[]> {
+  const seen = new Map<string, number>();
+  for (const type of types) {
+    for (const resource of await fhir.search(type, {})) {
+      const identifiers = (resource['identifier'] ?? []) as Array<{ system?: string; value?: string }>;
+      for (const i of identifiers) {
+        const key = `${type} ${i.system ?? ''}|${i.value ?? ''}`;
+        seen.set(key, (seen.get(key) ?? 0) + 1);
+      }
+    }
+  }
+  return [...seen].filter(([, n]) => n > 1).map(([key, n]) => `${key} ×${n}`);
 }
 
 /** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
@@ -179,15 +204,16 @@ export async function acceptThenLoseRedis(
 
 /**
  * Links a new patient to the provider account the simulator was just armed for (approveNext), through the real
- * OAuth flow, and waits until the link's backfill and device sync are done.
+ * OAuth flow, and waits until the link's backfill and device sync are done. Pass `ehrUserId` to link an existing
+ * patient (its other provider, say).
  */
 export async function linkAndBackfill(
   h: PipelineHarness,
   provider: 'withings' | 'fitbit',
   label: string,
   timeoutMs = 60_000,
+  ehrUserId = newEhrUserId(label),
 ): Promise<{ ehrUserId: string; linkId: number }> {
-  const ehrUserId = newEhrUserId(label);
   const { final } = await linkThrough(h, provider, { ehr_user_id: ehrUserId });
   if (final.status !== 200) {
     throw new Error(`linking answered ${final.status}: ${final.body}`);

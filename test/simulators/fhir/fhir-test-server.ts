@@ -10,6 +10,7 @@ import { handleInteraction } from './interactions.js';
 import { failureResult, FhirError, isObject, type FhirJson, type FhirResult } from './outcomes.js';
 import { loadR5Definitions } from './r5-definitions.js';
 import { R5MemoryRepository } from './r5-repository.js';
+import { RequestLock, type FhirConcurrency } from './request-lock.js';
 import { checkBearer, checkR5Schema, parseBody, warmUpSchema, type BearerRule } from './request-gate.js';
 import { asJson, requireResourceType, type FhirContext } from './resource-ops.js';
 import { checkSearchQuery, normalizeQuery, toQueryRecord } from './search-params.js';
@@ -20,6 +21,7 @@ import {
 } from './smart-configuration.js';
 
 export type { FhirFault } from './faults.js';
+export type { FhirConcurrency } from './request-lock.js';
 export type { SmartConfigurationOptions } from './smart-configuration.js';
 
 export interface FhirTestServerOptions {
@@ -37,6 +39,15 @@ export interface FhirTestServerOptions {
   port?: number;
   /** Default true: keeps every request for `requests`. The long-running sandbox turns it off to bound memory. */
   recordRequests?: boolean;
+  /**
+   * Default 'serial': one request at a time, so concurrent conditional creates of one identifier make one
+   * resource. 'concurrent' behaves like HAPI, Azure or Medplum on Postgres: a conditional create or update
+   * searches, lets other requests run, then writes, so two of them racing on one identifier can both create.
+   * Transactions stay all-or-nothing; their conditional entries race the same way.
+   */
+  concurrency?: FhirConcurrency;
+  /** Concurrent mode: how long a conditional operation pauses between its search and its write. Default 5 ms. */
+  conditionalGapMs?: number;
 }
 
 export interface RecordedRequest {
@@ -54,8 +65,8 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 /**
  * An in-memory FHIR R5 server on 127.0.0.1 for tests and the local sandbox: Medplum's FhirRouter and
  * MemoryRepository on the official R5 definitions, with what they lack added here (see README.md): all-or-nothing
- * transactions, batch, exact token search, strict conditional operations, R5 schema validation, one request at
- * a time, fault injection and bearer-token checks.
+ * transactions, batch, exact token search, strict conditional operations, R5 schema validation, a serial or a
+ * concurrent (racy) request mode, fault injection and bearer-token checks.
  */
 export class FhirTestServer {
   readonly baseUrl: string;
@@ -66,8 +77,8 @@ export class FhirTestServer {
   private readonly log: RecordedRequest[] = [];
   private readonly held = new Set<ServerResponse>();
   private readonly stopping = new AbortController();
+  private readonly lock: RequestLock;
   private smart: SmartConfigurationOptions | undefined;
-  private tail: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly server: Server,
@@ -76,6 +87,7 @@ export class FhirTestServer {
   ) {
     this.baseUrl = `${origin}/fhir`;
     this.smart = options.smartConfiguration;
+    this.lock = new RequestLock(options.concurrency ?? 'serial', options.conditionalGapMs ?? 5);
     const validate = options.validate ?? true;
     const checkResource = (json: FhirJson): void => {
       if (validate) {
@@ -92,6 +104,7 @@ export class FhirTestServer {
         const smart = this.smart ?? smartRegistry.lookup(this.baseUrl);
         return smart === undefined ? undefined : smartConfigurationDocument(smart);
       },
+      conditionalGap: () => this.lock.gap(),
     };
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       this.onRequest(req, res).catch((err: unknown) => {
@@ -178,11 +191,9 @@ export class FhirTestServer {
     });
   }
 
-  /** One request at a time, in arrival order, so concurrent conditional creates are decided one after another. */
+  /** In arrival order, holding the lock (let go only at conditional gaps in concurrent mode; see RequestLock). */
   private serialized<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(work);
-    this.tail = run.catch(() => undefined);
-    return run;
+    return this.lock.run(work);
   }
 
   private releaseHeld(): void {

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   getSearchParameter,
   Operator,
@@ -26,10 +27,11 @@ interface JournalEntry {
  * - a write hook (R5 schema validation) on the single path every create, update and patch funnels through;
  * - FHIR token semantics for token parameters (see token-search.ts), plus 410 Gone and a version history of its
  *   own, because Medplum's history array is reversed in place on every read.
- * Not safe for interleaved callers: the server runs one request at a time.
+ * Each atomically() scope keeps its own journal (per async context), so requests interleaving at the server's
+ * conditional gaps never undo each other's writes; the server's RequestLock keeps writes themselves apart.
  */
 export class R5MemoryRepository extends MemoryRepository {
-  private journal: JournalEntry[] | undefined;
+  private readonly journals = new AsyncLocalStorage<JournalEntry[]>();
   private readonly store = new VersionStore();
 
   constructor(private readonly beforeWrite: (resource: Resource) => void) {
@@ -39,25 +41,25 @@ export class R5MemoryRepository extends MemoryRepository {
   override clear(): void {
     super.clear();
     this.store.clear();
-    this.journal = undefined;
   }
 
   /** Runs `work` so that if it throws, every write it made is undone and the error rethrown. */
   async atomically<T>(work: () => Promise<T>): Promise<T> {
-    if (this.journal !== undefined) {
+    if (this.journals.getStore() !== undefined) {
       return work();
     }
-    this.journal = [];
+    const journal: JournalEntry[] = [];
     try {
-      const result = await work();
-      this.journal = undefined;
-      return result;
+      return await this.journals.run(journal, work);
     } catch (err) {
-      const journal = this.journal ?? [];
-      this.journal = undefined;
       await this.undo(journal);
       throw err;
     }
+  }
+
+  /** Whether the enclosing atomically() scope has written anything yet. */
+  hasPendingWrites(): boolean {
+    return (this.journals.getStore()?.length ?? 0) > 0;
   }
 
   private async undo(journal: readonly JournalEntry[]): Promise<void> {
@@ -105,7 +107,7 @@ export class R5MemoryRepository extends MemoryRepository {
     const meta = { ...resource.meta, versionId, lastUpdated: new Date().toISOString() };
     const stored = await super.createResource({ ...resource, id, meta });
     const priorDeleted = this.store.isDeleted(resourceType, id);
-    this.journal?.push({ resourceType, id, prior, priorDeleted, wroteVersion: true });
+    this.journals.getStore()?.push({ resourceType, id, prior, priorDeleted, wroteVersion: true });
     this.store.setDeleted(resourceType, id, false);
     this.store.push(stored);
     return stored;
@@ -117,7 +119,7 @@ export class R5MemoryRepository extends MemoryRepository {
       throw notFound(`${resourceType}/${id} does not exist`);
     }
     await super.deleteResource(resourceType, id);
-    this.journal?.push({ resourceType, id, prior, priorDeleted: false, wroteVersion: false });
+    this.journals.getStore()?.push({ resourceType, id, prior, priorDeleted: false, wroteVersion: false });
     this.store.setDeleted(resourceType, id, true);
   }
 

@@ -22,6 +22,8 @@ export interface FhirContext {
   /** Throws a 400 FhirError when the resource fails R5 validation (a no-op when validation is off). */
   checkResource(json: FhirJson): void;
   smartConfiguration(): Json | undefined;
+  /** Between a conditional search and its write: lets other requests run in concurrent mode (RequestLock.gap). */
+  conditionalGap(): Promise<void>;
 }
 
 // The two places R5 JSON crosses into Medplum's R4-typed API and back; the shapes are only ever passed through.
@@ -100,7 +102,11 @@ export async function conditionalCreate(
   if (second !== undefined) {
     throw multipleMatches(`${json.resourceType}?${criteria}`);
   }
-  return only === undefined ? createResource(ctx, json) : { status: 200, resource: only };
+  if (only !== undefined) {
+    return { status: 200, resource: only };
+  }
+  await ctx.conditionalGap();
+  return createResource(ctx, json);
 }
 
 /** Update by id; creates (201) when the id is new, as FHIR's update-as-create. `ifMatch` is a version id. */
@@ -137,6 +143,7 @@ export async function conditionalUpdate(
     throw multipleMatches(`${json.resourceType}?${criteria}`);
   }
   const bodyId = typeof json['id'] === 'string' ? json['id'] : undefined;
+  await ctx.conditionalGap();
   if (only === undefined) {
     if (bodyId !== undefined && (await ctx.repo.exists(json.resourceType, bodyId))) {
       throw FhirError.of(

@@ -264,6 +264,16 @@ export async function processTransaction(
         );
       });
     }
+    // One gap for all conditional entries, before the first write: others' requests may commit meanwhile. Not
+    // after a DELETE was written, which real servers keep locked until the commit.
+    const conditional = entries.some(
+      (e) =>
+        e.ifNoneExist !== undefined ||
+        (e.id === undefined && e.criteria !== undefined && !['GET', 'HEAD'].includes(e.method)),
+    );
+    if (conditional && !ctx.repo.hasPendingWrites()) {
+      await ctx.conditionalGap();
+    }
     for (const entry of [...ofMethod('POST'), ...ofMethod('PUT', 'PATCH')]) {
       state.results.set(entry.index, await guarded(entry, () => execute(state, entry, prefer)));
     }
