@@ -186,8 +186,8 @@ export async function linkAndBackfill(
   provider: 'withings' | 'fitbit',
   label: string,
   timeoutMs = 60_000,
+  ehrUserId = newEhrUserId(label),
 ): Promise<{ ehrUserId: string; linkId: number }> {
-  const ehrUserId = newEhrUserId(label);
   const { final } = await linkThrough(h, provider, { ehr_user_id: ehrUserId });
   if (final.status !== 200) {
     throw new Error(`linking answered ${final.status}: ${final.body}`);
