@@ -3,7 +3,7 @@ import { ApiKeyService } from '../../src/common/auth/api-key.service.js';
 import { newEhrUserId } from '../support/fixtures.js';
 import { newWithingsUser } from './linking.harness.js';
 import { createPatient, MRN_SYSTEM, patientsApi } from './patients.harness.js';
-import { linkAndBackfill, startPipeline, type PipelineHarness } from './sync-pipeline.harness.js';
+import { eventually, linkAndBackfill, startPipeline, type PipelineHarness } from './sync-pipeline.harness.js';
 
 describe('patients API', { timeout: 60_000 }, () => {
   let h: PipelineHarness;
@@ -98,10 +98,14 @@ describe('patients API', { timeout: 60_000 }, () => {
     }
   });
 
-  it('should unlink every provider, then forget the mapping (204); an unknown patient is 404', async () => {
+  it('should unlink every provider, end its DeviceAssociations, then forget the mapping (204)', async () => {
+    const patientId = await createPatient(h);
+    const mapped = newEhrUserId('forget');
+    expect((await patientsApi(h, 'PUT', mapped, { fhir_patient_id: patientId })).status).toBe(200);
     h.withings.approveNext(newWithingsUser(h.withings));
-    const { ehrUserId, linkId } = await linkAndBackfill(h, 'withings', 'forget');
-    expect((await patientsApi(h, 'PUT', ehrUserId, { fhir_patient_id: 'pat-forget' })).status).toBe(200);
+    const { ehrUserId, linkId } = await linkAndBackfill(h, 'withings', 'forget', 60_000, mapped);
+    const associations = () => h.fhir.search('DeviceAssociation', { subject: `Patient/${patientId}` });
+    expect((await associations()).length).toBeGreaterThan(0);
 
     const res = await fetch(`${h.base}/api/base/patients/${ehrUserId}/`, {
       method: 'DELETE',
@@ -124,6 +128,11 @@ describe('patients API', { timeout: 60_000 }, () => {
     );
     expect(audit.map((a) => a.action)).toEqual(
       expect.arrayContaining(['patient.mapped', 'link.unlinked', 'patient.unmapped']),
+    );
+    // Ended at the Patient the link published to, although the mapping is forgotten by the time the job runs.
+    await eventually(
+      async () => (await associations()).every((a) => (a['period'] as { end?: string }).end !== undefined),
+      'the DeviceAssociations to end',
     );
     expect((await patientsApi(h, 'DELETE', newEhrUserId('nobody'))).status).toBe(404);
   });
