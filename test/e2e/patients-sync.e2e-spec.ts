@@ -10,8 +10,10 @@ import {
   linkAndBackfill,
   linkIdle,
   startPipeline,
+  WITHINGS_SECRET,
   type PipelineHarness,
 } from './sync-pipeline.harness.js';
+import { InboxReconciler } from '../../src/webhooks/inbox/inbox-reconciler.service.js';
 
 /** The link's sync states, one status per data type. */
 async function states(h: PipelineHarness, linkId: number): Promise<string[]> {
@@ -31,9 +33,38 @@ async function link(
   h: PipelineHarness,
   label: string,
   ehrUserId?: string,
-): Promise<{ ehrUserId: string; linkId: number }> {
-  h.withings.approveNext(newWithingsUser(h.withings));
-  return linkAndBackfill(h, 'withings', label, 60_000, ehrUserId);
+): Promise<{ ehrUserId: string; linkId: number; userid: number }> {
+  const userid = newWithingsUser(h.withings);
+  h.withings.approveNext(userid);
+  return { userid, ...(await linkAndBackfill(h, 'withings', label, 60_000, ehrUserId)) };
+}
+
+/** A Withings weight notification for the link's account; waits until the inbox routed it to the link. */
+async function notifyWeight(h: PipelineHarness, l: { userid: number; linkId: number }): Promise<void> {
+  const date = Math.floor(Date.now() / 1000) - 600;
+  h.withings.addMeasureGroup(l.userid, {
+    date,
+    measures: [{ type: 1, value: 70_000, unit: -3 }],
+    device: 'scale',
+  });
+  const callback = `${h.base}/webhooks/withings/${WITHINGS_SECRET}`;
+  expect(
+    await h.withings.sendNotification(callback, {
+      userid: l.userid,
+      appli: 1,
+      startdate: date - 30,
+      enddate: date + 30,
+    }),
+  ).toBe(202);
+  await eventually(async () => (await inbox(h, l.linkId)).join() === 'routed', 'the routed notification');
+}
+
+async function inbox(h: PipelineHarness, linkId: number): Promise<string[]> {
+  const rows = await h.t.dataSource.query<{ status: string }[]>(
+    `SELECT status FROM notification_inbox WHERE link_id = $1`,
+    [linkId],
+  );
+  return rows.map((r) => r.status);
 }
 
 async function failedJobs(h: PipelineHarness, linkId: number): Promise<number> {
@@ -62,6 +93,18 @@ describe('patient identity in syncs: require_mapping', { timeout: 90_000 }, () =
       errors: expect.arrayContaining([expect.objectContaining({ message: expect.stringContaining('PUT') })]),
     });
 
+    // A notification waits, routed; the reconciler does not re-sync a link waiting for its patient.
+    await notifyWeight(h, l);
+    await eventually(() => linkIdle(h, l.linkId), 'the realtime sync to wait');
+    expect(await states(h, l.linkId)).toEqual(['awaiting_patient']);
+    await h.t.dataSource.query(
+      `UPDATE notification_inbox SET routed_at = routed_at - interval '10 minutes' WHERE link_id = $1`,
+      [l.linkId],
+    );
+    await h.t.app.get(InboxReconciler).reconcileOnce();
+    expect(await linkIdle(h, l.linkId)).toBe(true);
+    expect(published(h, l.ehrUserId)).toBe(false);
+
     const patientId = await createPatient(h);
     const put = await patientsApi(h, 'PUT', l.ehrUserId, { fhir_patient_id: patientId });
     expect(put.body).toMatchObject({ status: 'mapped', syncs_queued: 1 });
@@ -76,6 +119,10 @@ describe('patient identity in syncs: require_mapping', { timeout: 90_000 }, () =
     const associations = await h.fhir.search('DeviceAssociation', { subject: `Patient/${patientId}` });
     expect(associations.length).toBeGreaterThan(0);
     expect(await syncStatus(h, l.ehrUserId, 'withings')).toMatchObject({ status: 'completed', errors: [] });
+    await eventually(
+      async () => (await inbox(h, l.linkId)).join() === 'done',
+      'the notification to be synced',
+    );
   });
 });
 
