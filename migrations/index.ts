@@ -7,6 +7,7 @@ import { PendingLinks1764200000000 } from './1764200000000-pending-links.js';
 import { InboxDedupWindow1764300000000 } from './1764300000000-inbox-dedup-window.js';
 import { InboxDeadLetters1764400000000 } from './1764400000000-inbox-dead-letters.js';
 import { SyncBackfillProgress1764500000000 } from './1764500000000-sync-backfill-progress.js';
+import { PatientMapping1764600000000 } from './1764600000000-patient-mapping.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (no glob) so the same list loads under the test runner,
@@ -22,4 +23,5 @@ export const MIGRATIONS = [
   InboxDedupWindow1764300000000,
   InboxDeadLetters1764400000000,
   SyncBackfillProgress1764500000000,
+  PatientMapping1764600000000,
 ];

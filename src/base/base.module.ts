@@ -29,11 +29,28 @@ import { SyncStatusService } from './sync/sync-status.service.js';
 import { SyncController } from './sync/sync.controller.js';
 import { DeviceSyncTriggerService } from './sync/device-sync-trigger.service.js';
 import { SupportedProviderPipe } from './supported-provider.pipe.js';
+import { PublishersModule } from '../publishers/publishers.module.js';
+import { PatientsController } from './patients/patients.controller.js';
+import { PatientMappingService } from './patients/patient-mapping.service.js';
+import { PatientResolver } from './patients/patient-resolver.js';
 
-/** The clinical app's REST API under /api/base: providers, links, sync status and the inbox's dead letters. */
+/**
+ * The clinical app's REST API under /api/base: providers, links, sync status, patient mappings and the inbox's dead
+ * letters.
+ */
 @Module({
-  imports: [TypeOrmModule.forFeature([EhrUser, Provider, ProviderLink, SyncState]), IngestorsModule],
-  controllers: [ProvidersController, SyncController, LinkController, FailedInboxController],
+  imports: [
+    TypeOrmModule.forFeature([EhrUser, Provider, ProviderLink, SyncState]),
+    IngestorsModule,
+    PublishersModule,
+  ],
+  controllers: [
+    ProvidersController,
+    SyncController,
+    LinkController,
+    FailedInboxController,
+    PatientsController,
+  ],
   providers: [
     EhrUserRepository,
     ProviderRepository,
@@ -55,6 +72,8 @@ import { SupportedProviderPipe } from './supported-provider.pipe.js';
     SupportedProviderPipe,
     InboxDeadLetters,
     FailedInboxService,
+    PatientMappingService,
+    PatientResolver,
   ],
 })
 export class BaseModule {}

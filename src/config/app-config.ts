@@ -6,6 +6,7 @@ import { corsConfig, type CorsConfig } from './cors-config.js';
 import { EnvironmentVariables } from './env.schema.js';
 import { failFastConfig, type FailFastConfig } from './fail-fast-config.js';
 import { linkingConfig, type LinkingConfig } from './linking-config.js';
+import { patientConfig, type PatientConfig } from './patient-config.js';
 import { shutdownConfig, type ShutdownConfig } from './shutdown-config.js';
 import { securityConfig, type OidcConfig, type TrustProxy } from './security-config.js';
 import { syncConfig, type SyncConfig, type WebhookVerificationConfig } from './sync-config.js';
@@ -96,6 +97,7 @@ export class AppConfig {
   readonly cors!: CorsConfig | undefined;
   readonly fhir!: FhirConfig;
   readonly linking!: LinkingConfig;
+  readonly patients!: PatientConfig;
   readonly sync!: SyncConfig;
   readonly webhooks!: WebhookVerificationConfig;
   readonly failFast!: FailFastConfig;
@@ -167,6 +169,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cors,
     fhir,
     linking,
+    patients: patientConfig(vars),
     sync,
     webhooks,
     failFast: failFastConfig(vars),

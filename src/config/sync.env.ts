@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
 import { toBool, toInt } from './env-transforms.js';
-import { LinkingEnvironmentVariables } from './linking.env.js';
+import { PatientEnvironmentVariables } from './patients.env.js';
 
 const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
@@ -9,7 +9,7 @@ const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['h
  * Sync pipeline and webhook-verification settings: backfill depth, retries, provider quotas, the Google Health
  * webhook keyset and the legacy Fitbit subscriber contract. Validated at boot with the rest.
  */
-export class SyncEnvironmentVariables extends LinkingEnvironmentVariables {
+export class SyncEnvironmentVariables extends PatientEnvironmentVariables {
   /** How far back the first sync of a new link reaches. */
   @Transform(toInt)
   @IsInt()

@@ -22,6 +22,8 @@ import { LinkLock } from './sync/link-lock.js';
 import { SyncLinkRepository } from './sync/sync-link.repository.js';
 import { syncMetricProviders } from './sync/sync-metrics.js';
 import { SyncService } from './sync/sync.service.js';
+import { PatientGate } from './sync/patient-gate.js';
+import { PatientStateRepository } from './sync/patient-state.repository.js';
 import { LinkTokenRepository } from './tokens/link-token.repository.js';
 import { TokenService } from './tokens/token.service.js';
 import { TokenVault } from './tokens/token-vault.js';
@@ -65,6 +67,8 @@ const DATA_ADAPTERS = [WithingsData, GoogleHealthData];
     SyncLinkRepository,
     SyncService,
     DeviceSyncService,
+    PatientGate,
+    PatientStateRepository,
     ...syncMetricProviders,
   ],
   exports: [

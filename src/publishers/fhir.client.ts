@@ -92,6 +92,25 @@ export class FhirClient {
     return found;
   }
 
+  /** One resource by id; a 404 or 410 leaves as a FhirPermanentError with that status. */
+  async read(resourceType: string, id: string): Promise<Record<string, unknown>> {
+    const client = this.client;
+    if (client === undefined) {
+      throw new FhirConfigurationError(
+        'FHIR_BASE_URL is not set: this deployment has no FHIR server to read',
+      );
+    }
+    try {
+      return await client.read({
+        resourceType,
+        id,
+        options: { headers: { ...(await this.auth.headers()) }, signal: AbortSignal.timeout(this.timeoutMs) },
+      });
+    } catch (err) {
+      throw toFhirError(err, `FHIR read of ${resourceType}`) ?? err;
+    }
+  }
+
   private async submit(bundle: Bundle): Promise<unknown> {
     const client = this.client;
     if (client === undefined) {

@@ -7,6 +7,7 @@ import { FhirClient } from './fhir.client.js';
 import { fhirMetricProviders } from './fhir-metrics.js';
 import { FhirPublisher } from './fhir-publisher.service.js';
 import { JhePublisher } from './jhe/jhe-publisher.service.js';
+import { PatientDirectory } from './patient-directory.js';
 import { RecordPublisher } from './record-publisher.service.js';
 
 /**
@@ -26,9 +27,10 @@ import { RecordPublisher } from './record-publisher.service.js';
     FhirPublisher,
     JhePublisher,
     RecordPublisher,
+    PatientDirectory,
     ...fhirMetricProviders,
   ],
-  exports: [FhirPublisher, JhePublisher, RecordPublisher],
+  exports: [FhirPublisher, JhePublisher, RecordPublisher, PatientDirectory],
 })
 export class PublishersModule implements OnModuleInit {
   constructor(private readonly config: AppConfig) {}

@@ -129,6 +129,13 @@ describe('HTTP conventions', () => {
       expect(Object.keys(paths['/api/base/sync/status']!['get']!.responses)).toEqual(
         expect.arrayContaining(['200', '400', '401', '404', '406', '429']),
       );
+      const patients = paths['/api/base/patients/{ehr_user_id}'];
+      expect(Object.keys(patients ?? {}).sort(), 'patients').toEqual(
+        expect.arrayContaining(['delete', 'get', 'put']),
+      );
+      expect(Object.keys(patients!['put']!.responses)).toEqual(
+        expect.arrayContaining(['200', '400', '401', '403', '409', '422', '503']),
+      );
       expect(doc.body.components.schemas.ErrorBodyDto.properties).toHaveProperty('request_id');
       expect(doc.body.components.securitySchemes).toHaveProperty('bearer');
     });

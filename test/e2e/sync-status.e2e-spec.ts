@@ -4,6 +4,8 @@ import { SYNC_ERRORS } from '../../src/ingestors/sync/sync-errors.js';
 import { startApp, type TestApp } from '../support/app.js';
 import { createLink, createSyncState, createUser, newEhrUserId } from '../support/fixtures.js';
 
+/** What sync status says about a patient nobody mapped (PUT /api/base/patients/…). */
+const UNMAPPED = { status: 'unmapped', fhir_patient_id: null, reason: null, replaced_by: null };
 describe('sync status and link status API', () => {
   let t: TestApp;
   let auth: { Authorization: string };
@@ -57,7 +59,11 @@ describe('sync status and link status API', () => {
         .set(auth)
         .expect(200);
       const none = { status: 'no_recent_sync', last_sync: null, records_synced: null, errors: [] };
-      expect(res.body).toEqual({ ehr_user_id: user.ehrUserId, providers: { withings: none, fitbit: none } });
+      expect(res.body).toEqual({
+        ehr_user_id: user.ehrUserId,
+        patient: UNMAPPED,
+        providers: { withings: none, fitbit: none },
+      });
     });
 
     it('should summarise the SyncState rows of a linked provider', async () => {
@@ -90,6 +96,7 @@ describe('sync status and link status API', () => {
         last_sync: newer.toISOString(),
         records_synced: 15,
         errors: [],
+        patient: UNMAPPED,
       });
     });
 

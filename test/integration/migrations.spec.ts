@@ -74,6 +74,43 @@ describe('migrations', () => {
       await expect(insert(other!.id, 'ext-1')).rejects.toThrow(/uq_provider_links_provider_external/);
     });
 
+    it('should keep existing users and sync states through the patient mapping migration', async () => {
+      await ds.undoLastMigration({ transaction: 'each' });
+      const [mapped] = await ds.query<{ id: string }[]>(
+        `INSERT INTO ehr_users (ehr_user_id, fhir_patient_id) VALUES ('mig-mapped', 'pat-1') RETURNING id`,
+      );
+      await ds.query(`INSERT INTO ehr_users (ehr_user_id) VALUES ('mig-plain')`);
+      const [link] = await ds.query<{ id: number }[]>(
+        `INSERT INTO provider_links (user_id, provider_id, external_user_id) VALUES ($1, 1, 'mig-ext') RETURNING id`,
+        [mapped!.id],
+      );
+      await ds.query(
+        `INSERT INTO sync_states (link_id, data_type, status) VALUES ($1, 'steps', 'completed')`,
+        [link!.id],
+      );
+      await runMigrations(ds);
+
+      const users = await ds.query<
+        { ehr_user_id: string; fhir_patient_id: string | null; patient_status: string }[]
+      >(
+        `SELECT ehr_user_id, fhir_patient_id, patient_status FROM ehr_users
+          WHERE ehr_user_id LIKE 'mig-%' ORDER BY ehr_user_id`,
+      );
+      expect(users).toEqual([
+        { ehr_user_id: 'mig-mapped', fhir_patient_id: 'pat-1', patient_status: 'mapped' },
+        { ehr_user_id: 'mig-plain', fhir_patient_id: null, patient_status: 'unmapped' },
+      ]);
+      const states = await ds.query<{ status: string }[]>(
+        `SELECT status FROM sync_states WHERE link_id = $1`,
+        [link!.id],
+      );
+      expect(states).toEqual([{ status: 'completed' }]);
+      // The wider status column takes the patient states.
+      await ds.query(`UPDATE sync_states SET status = 'patient_unavailable' WHERE link_id = $1`, [link!.id]);
+      await ds.query(`DELETE FROM provider_links WHERE id = $1`, [link!.id]);
+      await ds.query(`DELETE FROM ehr_users WHERE ehr_user_id LIKE 'mig-%'`);
+    });
+
     it('should revert every migration and apply them again', async () => {
       for (let i = 0; i < ds.migrations.length; i++) {
         await ds.undoLastMigration({ transaction: 'each' });

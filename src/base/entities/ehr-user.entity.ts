@@ -1,5 +1,13 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
 
+export const PATIENT_MAPPING_STATUSES = [
+  'unmapped',
+  'mapped',
+  'patient_unavailable',
+  'patient_replaced',
+] as const;
+export type PatientMappingStatus = (typeof PATIENT_MAPPING_STATUSES)[number];
+
 /** A patient as the EHR knows them. `ehrUserId` is the EHR's own id; nothing clinical is kept here. */
 @Entity({ name: 'ehr_users' })
 @Unique('uq_ehr_users_ehr_user_id', ['ehrUserId'])
@@ -21,6 +29,28 @@ export class EhrUser {
   /** Patient id at a JupyterHealth Exchange target (FHIR_TARGET=jhe), when the EHR's id differs. */
   @Column({ name: 'jhe_patient_id', type: 'varchar', length: 64, nullable: true })
   jhePatientId!: string | null;
+
+  /** The business identifier fhirPatientId was resolved from; kept to resolve it again when the id goes away. */
+  @Column({ name: 'patient_identifier_system', type: 'varchar', length: 1024, nullable: true })
+  patientIdentifierSystem!: string | null;
+
+  @Column({ name: 'patient_identifier_value', type: 'varchar', length: 1024, nullable: true })
+  patientIdentifierValue!: string | null;
+
+  /** When the mapping was last set or resolved at the target. */
+  @Column({ name: 'patient_resolved_at', type: 'timestamptz', nullable: true })
+  patientResolvedAt!: Date | null;
+
+  @Column({ name: 'patient_status', type: 'varchar', length: 24, default: 'unmapped' })
+  patientStatus!: PatientMappingStatus;
+
+  /** Why the Patient is unavailable (a sync error code), when patientStatus says so. */
+  @Column({ name: 'patient_status_reason', type: 'varchar', length: 64, nullable: true })
+  patientStatusReason!: string | null;
+
+  /** The Patient the mapped one was merged into (its `replaced-by` link), when patientStatus is patient_replaced. */
+  @Column({ name: 'patient_replaced_by', type: 'varchar', length: 64, nullable: true })
+  patientReplacedBy!: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

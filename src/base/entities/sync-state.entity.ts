@@ -10,7 +10,20 @@ import {
 } from 'typeorm';
 import { ProviderLink } from './provider-link.entity.js';
 
-export const SYNC_STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
+/**
+ * The patient states say why a type did not sync: no usable Patient reference yet (awaiting_patient), or the
+ * target's Patient is gone (patient_unavailable) or replaced by another (patient_replaced). None is retried until
+ * the patient's mapping changes.
+ */
+export const SYNC_STATUSES = [
+  'pending',
+  'running',
+  'completed',
+  'failed',
+  'awaiting_patient',
+  'patient_unavailable',
+  'patient_replaced',
+] as const;
 export type SyncStatus = (typeof SYNC_STATUSES)[number];
 
 /** Bookkeeping of the last sync of one data type for one link: counts and times, never values. */
@@ -30,7 +43,7 @@ export class SyncState {
   @Column({ name: 'data_type', type: 'varchar', length: 64 })
   dataType!: string;
 
-  @Column({ type: 'varchar', length: 16, default: 'pending' })
+  @Column({ type: 'varchar', length: 32, default: 'pending' })
   status!: SyncStatus;
 
   @Column({ name: 'last_attempt_at', type: 'timestamptz', nullable: true })

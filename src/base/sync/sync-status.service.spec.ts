@@ -119,4 +119,29 @@ describe(summarize.name, () => {
       errors: [],
     });
   });
+
+  it('should report the patient state the link waits in, with its explanation, ahead of other failures', () => {
+    const summary = summarize([
+      state({
+        dataType: 'steps',
+        status: 'awaiting_patient',
+        lastAttemptAt: T1,
+        lastError: 'awaiting_patient',
+      }),
+      state({ dataType: 'weight', status: 'failed', lastAttemptAt: T2, lastError: 'provider_unavailable' }),
+    ]);
+    expect(summary.status).toBe('awaiting_patient');
+    expect(summary.errors).toEqual([
+      { data_type: 'steps', message: SYNC_ERRORS.awaiting_patient, occurred_at: T1.toISOString() },
+      { data_type: 'weight', message: SYNC_ERRORS.provider_unavailable, occurred_at: T2.toISOString() },
+    ]);
+  });
+
+  it('should let a replaced Patient outrank an unavailable one', () => {
+    const summary = summarize([
+      state({ dataType: 'steps', status: 'patient_unavailable', lastError: 'patient_unavailable' }),
+      state({ dataType: 'weight', status: 'patient_replaced', lastError: 'patient_replaced' }),
+    ]);
+    expect(summary.status).toBe('patient_replaced');
+  });
 });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../../common/auth/principal.js';
 import { ProviderRegistry } from '../../ingestors/registry/provider-registry.js';
+import type { EhrUser } from '../entities/ehr-user.entity.js';
 import type { ProviderLink } from '../entities/provider-link.entity.js';
 import type { SyncState } from '../entities/sync-state.entity.js';
 import { PatientAccessService } from '../patient-access.service.js';
@@ -14,6 +15,7 @@ import type {
   ConnectedProvidersDto,
   ProviderSyncSummaryDto,
   SingleProviderSyncStatusDto,
+  SyncPatientDto,
   SyncSummaryStatus,
 } from './dto/sync.dto.js';
 
@@ -23,6 +25,19 @@ const NO_RECENT_SYNC: ProviderSyncSummaryDto = {
   records_synced: null,
   errors: [],
 };
+
+/** Patient states outrank each other in this order: the first the link's types are in is the summary's. */
+const PATIENT_STATES = ['patient_replaced', 'patient_unavailable', 'awaiting_patient'] as const;
+
+/** The patient's mapping as sync status reports it: why syncs wait, and where a merged Patient went. */
+export function patientOf(user: EhrUser): SyncPatientDto {
+  return {
+    status: user.patientStatus,
+    fhir_patient_id: user.fhirPatientId,
+    reason: user.patientStatusReason,
+    replaced_by: user.patientReplacedBy,
+  };
+}
 
 /**
  * Folds the per-data-type SyncState rows of one link into the spec's per-provider summary: the newest success,
@@ -38,9 +53,12 @@ export function summarize(states: readonly SyncState[]): ProviderSyncSummaryDto 
       s.lastSuccessAt !== null && (latest === null || s.lastSuccessAt > latest) ? s.lastSuccessAt : latest,
     null,
   );
+  const patient = PATIENT_STATES.find((p) => states.some((s) => s.status === p));
   let status: SyncSummaryStatus;
   if (states.some((s) => s.status === 'running' || s.status === 'pending')) {
     status = 'running';
+  } else if (patient !== undefined) {
+    status = patient;
   } else if (failed.length > 0) {
     status = 'failed';
   } else {
@@ -51,9 +69,13 @@ export function summarize(states: readonly SyncState[]): ProviderSyncSummaryDto 
     status,
     last_sync: lastSuccess?.toISOString() ?? null,
     records_synced: lastSuccess === null ? null : states.reduce((sum, s) => sum + s.recordsSynced, 0),
-    // Failed types, and completed ones whose window had records the FHIR server refused (set aside, not retried).
+    // Failed types, types held for a patient reason, and completed ones whose window had records the FHIR server
+    // refused (set aside, not retried).
     errors: states
-      .filter((s) => s.status === 'failed' || (s.status === 'completed' && s.lastError !== null))
+      .filter(
+        (s) =>
+          s.status === 'failed' || (s.status !== 'running' && s.status !== 'pending' && s.lastError !== null),
+      )
       .map((s) => ({
         data_type: s.dataType,
         message: syncErrorText(s.lastError),
@@ -100,10 +122,11 @@ export class SyncStatusService {
       return link === undefined ? NO_RECENT_SYNC : summarize(states.filter((s) => s.linkId === link.id));
     };
     if (provider !== undefined) {
-      return { ehr_user_id: ehrUserId, provider, ...summaryFor(provider) };
+      return { ehr_user_id: ehrUserId, provider, ...summaryFor(provider), patient: patientOf(user) };
     }
     return {
       ehr_user_id: ehrUserId,
+      patient: patientOf(user),
       providers: Object.fromEntries(this.registry.types.map((type) => [type, summaryFor(type)])),
     };
   }

@@ -46,6 +46,8 @@ export interface JobDataByQueue {
     readonly linkId: number;
     readonly task: LinkMaintenanceTask;
     readonly requestId?: string;
+    /** end_device_associations: the Patient the link published to when it ended (its mapping may be gone by then). */
+    readonly fhirPatientId?: string;
   };
   [QueueName.SyncSchedules]: { readonly schedule: string };
   [QueueName.Maintenance]: { readonly task: MaintenanceTask };

@@ -3,6 +3,7 @@ import { AuditService } from '../../common/audit/audit.service.js';
 import { AppConfig } from '../../config/app-config.js';
 import { LinkTokenRepository } from '../tokens/link-token.repository.js';
 import { LinkJobs } from './link-jobs.js';
+import { SyncLinkRepository } from '../sync/sync-link.repository.js';
 
 export interface LinkEnding {
   /** Who ended it: a principal's subject, or `provider:<type>` when the provider told us. */
@@ -26,6 +27,7 @@ export class LinkEndingService {
     private readonly tokenRows: LinkTokenRepository,
     private readonly jobs: LinkJobs,
     private readonly audit: AuditService,
+    private readonly links: SyncLinkRepository,
   ) {}
 
   /** Ends the link; false when it was already revoked (a repeated notice), in which case nothing happens. */
@@ -57,7 +59,9 @@ export class LinkEndingService {
       return false;
     }
     const withdrawn = await this.jobs.removeQueued(linkId);
-    await this.jobs.afterUnlink(linkId, ending.requestId ?? `link-${linkId}`);
+    // Named now: a patient whose providers are all unlinked may have its mapping forgotten before the job runs.
+    const patient = (await this.links.find(linkId))?.patient.fhirPatientId;
+    await this.jobs.afterUnlink(linkId, ending.requestId ?? `link-${linkId}`, patient);
     this.logger.log({ linkId, action: ending.action, withdrawn }, 'link ended');
     return true;
   }

@@ -94,11 +94,24 @@ export class LinkJobs {
     });
   }
 
-  /** Ends the link's FHIR DeviceAssociations (period.end). Queued after removeQueued so it survives the clean-up. */
-  async afterUnlink(linkId: number, requestId: string, now = new Date()): Promise<void> {
+  /**
+   * Ends the link's FHIR DeviceAssociations (period.end) of Patient `fhirPatientId`. Queued after removeQueued so it
+   * survives the clean-up.
+   */
+  async afterUnlink(
+    linkId: number,
+    requestId: string,
+    fhirPatientId?: string,
+    now = new Date(),
+  ): Promise<void> {
     await this.maintenance.add(
       'end_device_associations',
-      { linkId, task: 'end_device_associations', requestId },
+      {
+        linkId,
+        task: 'end_device_associations',
+        requestId,
+        ...(fhirPatientId === undefined ? {} : { fhirPatientId }),
+      },
       { jobId: `link-${linkId}.unlinked.${now.getTime()}` },
     );
   }

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { QueueName, type JobDataByQueue } from '../../common/queue/queue-names.js';
 import { DeviceSyncService, type DeviceSyncReport } from '../sync/device-sync.service.js';
+import { PatientNotReadyError } from '../sync/patient-gate.js';
 import { LinkLock } from '../sync/link-lock.js';
 import { describe } from '../sync/sync.service.js';
 import { delayJob, isLinkUnusable, settleFailure } from './job-failure.js';
@@ -36,7 +37,8 @@ export class DeviceSyncProcessor extends WorkerHost {
     try {
       return await this.devices.run(job.data.linkId, lease);
     } catch (err) {
-      if (isLinkUnusable(err)) {
+      // A patient without a usable Patient reference is synced again when the EHR maps it.
+      if (isLinkUnusable(err) || err instanceof PatientNotReadyError) {
         return `skipped: ${describe(err)}`;
       }
       return await settleFailure(job, token, err);

@@ -47,13 +47,13 @@ export class LinkMaintenanceProcessor extends WorkerHost {
   }
 
   async process(job: LinkMaintenanceJob, token?: string): Promise<string> {
-    const { linkId, task } = job.data;
+    const { linkId, task, fhirPatientId } = job.data;
     try {
       switch (task) {
         case 'ensure_subscriptions':
           return await this.ensureSubscriptions(linkId);
         case 'end_device_associations':
-          return await this.endDeviceAssociations(linkId, new Date(job.timestamp));
+          return await this.endDeviceAssociations(linkId, new Date(job.timestamp), fhirPatientId);
       }
     } catch (err) {
       const wait = retryDelayOf(err);
@@ -86,12 +86,17 @@ export class LinkMaintenanceProcessor extends WorkerHost {
     }
   }
 
-  private async endDeviceAssociations(linkId: number, endedAt: Date): Promise<string> {
+  private async endDeviceAssociations(
+    linkId: number,
+    endedAt: Date,
+    fhirPatientId?: string,
+  ): Promise<string> {
     const link = await this.links.find(linkId);
     if (link === undefined) {
       return 'skipped: link gone';
     }
-    const ended = await this.publisher.endDeviceAssociations(link.patient, link.provider, endedAt);
+    const patient = { ...link.patient, fhirPatientId: fhirPatientId ?? link.patient.fhirPatientId };
+    const ended = await this.publisher.endDeviceAssociations(patient, link.provider, endedAt);
     return `${ended} device association(s) ended`;
   }
 }

@@ -9,6 +9,7 @@ import { SyncLinkRepository } from './sync-link.repository.js';
 import { SYNC_METRIC } from './sync-metrics.js';
 import { TokenService } from '../tokens/token.service.js';
 import { dataContext } from './sync.service.js';
+import { PatientGate, PatientNotReadyError } from './patient-gate.js';
 
 export interface DeviceSyncReport {
   readonly linkId: number;
@@ -29,19 +30,26 @@ export class DeviceSyncService {
     private readonly adapters: ProviderAdapters,
     private readonly publisher: RecordPublisher,
     private readonly tokens: TokenService,
+    private readonly patients: PatientGate,
     @InjectMetric(SYNC_METRIC.operations) private readonly operations: Counter,
     @InjectMetric(SYNC_METRIC.duration) private readonly duration: Histogram,
   ) {}
 
   /**
    * Throws LinkNotUsableError when the link is not active (revoked, needs re-authorization, gone), and
-   * LeaseLostError when the link's lease was lost before the publish.
+   * LeaseLostError when the link's lease was lost before the publish, PatientNotReadyError when the patient has no
+   * usable Patient reference (DeviceAssociations name the Patient too).
    */
   async run(linkId: number, lease: LeaseFence): Promise<DeviceSyncReport> {
-    const link = await this.links.find(linkId);
-    if (link?.status !== 'active') {
-      throw new LinkNotUsableError(linkId, link?.status ?? 'gone');
+    const found = await this.links.find(linkId);
+    if (found?.status !== 'active') {
+      throw new LinkNotUsableError(linkId, found?.status ?? 'gone');
     }
+    const admission = await this.patients.admit(found);
+    if (!admission.ready) {
+      throw new PatientNotReadyError(admission.state);
+    }
+    const link = admission.link;
     const labels = { provider: link.provider, operation_type: 'device_sync' };
     const stop = this.duration.startTimer(labels);
     try {

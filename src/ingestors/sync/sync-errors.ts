@@ -2,6 +2,7 @@ import { CircuitOpenError } from '../../common/resilience/circuit-breaker.js';
 import { InvalidGrantError, InvalidTokenError, ProviderCallError } from '../auth/provider-auth.js';
 import { ProviderRateLimitedError } from '../resilience/provider-gate.js';
 import { LinkNotUsableError } from '../tokens/token.service.js';
+import { PatientNotReadyError } from './patient-gate.js';
 import {
   FhirConfigurationError,
   FhirPermanentError,
@@ -24,6 +25,13 @@ export const SYNC_ERRORS = {
   fhir_rate_limited: "The FHIR server's rate limit is spent; retry later",
   fhir_rejected: 'The FHIR server refused the resources; retrying will not help',
   fhir_not_configured: 'This deployment has no usable FHIR target',
+  awaiting_patient:
+    'The patient has no usable FHIR Patient reference yet: map it with PUT /api/base/patients/{ehr_user_id}/; ' +
+    'the sync runs when the mapping arrives',
+  patient_unavailable:
+    'The FHIR server no longer has the mapped Patient (404 or 410): map the patient again; not retried until then',
+  patient_replaced:
+    'The mapped Patient was merged into another one (replaced-by): map the patient to it; not retried until then',
   internal_error: 'Anything else; the service log has the details under the request id',
 } as const;
 
@@ -38,6 +46,9 @@ export function syncErrorText(stored: string | null): string {
 
 /** The code for what a sync threw; decided by the error's class, never by its message. */
 export function syncErrorCode(err: unknown): SyncErrorCode {
+  if (err instanceof PatientNotReadyError) {
+    return err.state;
+  }
   // Before ProviderCallError: a rate-limit error is a (retryable) ProviderCallError too.
   if (err instanceof ProviderRateLimitedError) {
     return 'provider_rate_limited';

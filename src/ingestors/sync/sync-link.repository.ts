@@ -3,6 +3,8 @@ import { DataSource } from 'typeorm';
 import { isDataType, type DataType } from '../../common/domain/data-type.js';
 import type { TimeWindow } from '../../common/domain/notification.js';
 import type { AggregationLevel, PatientRef } from '../../common/domain/records.js';
+import type { PatientMappingStatus } from '../../base/entities/ehr-user.entity.js';
+import type { PatientIdentifier } from '../../publishers/patient-directory.js';
 import type { BackfillCursor } from './backfill-plan.js';
 import type { RoutedWindow } from './sync-plan.js';
 
@@ -13,10 +15,22 @@ export interface SyncLink {
   readonly status: string;
   readonly externalUserId: string;
   readonly aggregation: AggregationLevel;
+  /** The reference publishing uses; a sync uses it once PatientGate admitted (and maybe re-resolved) it. */
   readonly patient: PatientRef;
   readonly jhePatientId: string | null;
   readonly linkedAt: Date;
+  readonly mapping: SyncPatientMapping;
 }
+
+/** The patient's mapping as PUT /api/base/patients/{ehr_user_id}/ left it (ehr_users). */
+export interface SyncPatientMapping {
+  readonly fhirPatientId: string | null;
+  readonly identifier: PatientIdentifier | null;
+  readonly status: PatientMappingStatus;
+}
+
+/** The sync states a patient problem leaves a data type in (never retried until the mapping changes). */
+export type PatientSyncState = 'awaiting_patient' | 'patient_unavailable' | 'patient_replaced';
 
 export interface RoutedRow extends RoutedWindow {
   readonly id: string;
@@ -31,6 +45,9 @@ interface LinkRow {
   ehr_user_id: string;
   fhir_patient_id: string | null;
   jhe_patient_id: string | null;
+  patient_identifier_system: string | null;
+  patient_identifier_value: string | null;
+  patient_status: PatientMappingStatus;
   linked_at: Date;
 }
 
@@ -42,7 +59,8 @@ export class SyncLinkRepository {
   async find(linkId: number): Promise<SyncLink | undefined> {
     const rows = await this.ds.query<LinkRow[]>(
       `SELECT l.id, p.provider_type AS provider, l.status, l.external_user_id, l.aggregation_level,
-              u.ehr_user_id, u.fhir_patient_id, u.jhe_patient_id, l.linked_at
+              u.ehr_user_id, u.fhir_patient_id, u.jhe_patient_id, u.patient_identifier_system,
+              u.patient_identifier_value, u.patient_status, l.linked_at
          FROM provider_links l JOIN providers p ON p.id = l.provider_id JOIN ehr_users u ON u.id = l.user_id
         WHERE l.id = $1`,
       [linkId],
@@ -60,6 +78,14 @@ export class SyncLinkRepository {
           patient: { ehrUserId: row.ehr_user_id, fhirPatientId: row.fhir_patient_id ?? row.ehr_user_id },
           jhePatientId: row.jhe_patient_id,
           linkedAt: row.linked_at,
+          mapping: {
+            fhirPatientId: row.fhir_patient_id,
+            identifier:
+              row.patient_identifier_system === null || row.patient_identifier_value === null
+                ? null
+                : { system: row.patient_identifier_system, value: row.patient_identifier_value },
+            status: row.patient_status,
+          },
         };
   }
 
@@ -190,6 +216,17 @@ export class SyncLinkRepository {
       `UPDATE sync_states SET status = 'failed', last_error = $3, updated_at = now()
         WHERE link_id = $1 AND (cardinality($2::varchar[]) = 0 OR data_type = ANY($2::varchar[]))`,
       [linkId, types, error.slice(0, 500)],
+    );
+  }
+
+  /** The types did not sync for a patient reason (`state`, also kept as the error code); nothing was fetched. */
+  async markPatientState(linkId: number, types: readonly string[], state: PatientSyncState): Promise<void> {
+    await this.ds.query(
+      `INSERT INTO sync_states (link_id, data_type, status, last_attempt_at, last_error)
+       SELECT $1, t, $3::varchar, now(), $3::varchar FROM unnest($2::varchar[]) AS t
+       ON CONFLICT ON CONSTRAINT uq_sync_states_link_type
+       DO UPDATE SET status = $3::varchar, last_attempt_at = now(), last_error = $3::varchar, updated_at = now()`,
+      [linkId, types, state],
     );
   }
 

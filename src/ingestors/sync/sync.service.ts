@@ -18,6 +18,7 @@ import { publishSlices, sliceBackfill, type ChunkStep } from './backfill-plan.js
 import { planSync, splitDeferred, type PlannedFetch } from './sync-plan.js';
 import { syncErrorCode } from './sync-errors.js';
 import { countRefused } from './refused-records.js';
+import { PatientGate } from './patient-gate.js';
 
 export type UserSyncJob = JobDataByQueue[QueueName.UserSync];
 
@@ -66,6 +67,7 @@ export class SyncService {
     private readonly adapters: ProviderAdapters,
     private readonly tokens: TokenService,
     private readonly publisher: RecordPublisher,
+    private readonly patients: PatientGate,
     @InjectMetric(SYNC_METRIC.operations) private readonly operations: Counter,
     @InjectMetric(SYNC_METRIC.duration) private readonly duration: Histogram,
     @InjectMetric(SYNC_METRIC.dataPoints) private readonly dataPoints: Counter,
@@ -73,12 +75,20 @@ export class SyncService {
   ) {}
 
   async run(job: UserSyncJob, lease: LeaseFence, now = new Date()): Promise<SyncReport> {
-    const link = await this.links.find(job.linkId);
-    if (link?.status !== 'active') {
-      return skipped(job.linkId, `link ${link === undefined ? 'gone' : link.status}`);
+    const found = await this.links.find(job.linkId);
+    if (found?.status !== 'active') {
+      return skipped(job.linkId, `link ${found === undefined ? 'gone' : found.status}`);
     }
-    const adapter = this.adapters.data(link.provider);
+    const adapter = this.adapters.data(found.provider);
     const types = wantedTypes(adapter, job.dataTypes);
+    const admission = await this.patients.admit(found);
+    if (!admission.ready) {
+      // Nothing fetched, no error counted, no retry: the mapping's arrival (PUT /api/base/patients/…) queues the
+      // sync again, and realtime notifications stay routed for it.
+      await this.links.markPatientState(found.id, types, admission.state);
+      return skipped(found.id, admission.state);
+    }
+    const link = admission.link;
     const routed = job.strategy === 'realtime' ? await this.links.routedRows(link.id) : [];
     const plan = planSync({
       strategy: job.strategy,

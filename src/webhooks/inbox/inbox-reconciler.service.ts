@@ -164,7 +164,8 @@ export class InboxReconciler implements OnApplicationBootstrap, OnApplicationShu
    * Routed rows wait for their link's realtime sync. If that job was lost with Redis, the rows would wait
    * forever: request the sync again (deduplicated per link, so a live job makes this a no-op). Only for active
    * links: a sync of any other link is skipped and leaves its rows routed, so they are dropped here instead
-   * (reason link_inactive) rather than re-synced every pass.
+   * (reason link_inactive) rather than re-synced every pass. Nor for links waiting for their patient
+   * (awaiting_patient and the like): their rows wait for the mapping, whose arrival requests the sync itself.
    */
   private async resyncStaleRouted(cutoff: Date): Promise<number> {
     const limit = this.options.batchSize * this.options.maxBatches;
@@ -179,6 +180,8 @@ export class InboxReconciler implements OnApplicationBootstrap, OnApplicationShu
     const links = await this.ds.query<{ link_id: number }[]>(
       `SELECT DISTINCT n.link_id FROM notification_inbox n JOIN provider_links l ON l.id = n.link_id
         WHERE n.status = 'routed' AND n.routed_at < $1 AND l.status = 'active'
+          AND NOT EXISTS (SELECT 1 FROM sync_states s WHERE s.link_id = n.link_id
+                           AND s.status IN ('awaiting_patient', 'patient_unavailable', 'patient_replaced'))
         LIMIT $2`,
       [cutoff, limit],
     );

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString } from 'class-validator';
 import { EhrUserIdField } from '../../../common/domain/ehr-user-id.js';
 import { ProviderDto } from '../../providers/dto/provider.dto.js';
+import { PATIENT_MAPPING_STATUSES, type PatientMappingStatus } from '../../entities/ehr-user.entity.js';
 
 export class EhrUserQuery {
   @EhrUserIdField()
@@ -26,7 +27,15 @@ export class SyncErrorDto {
   occurred_at!: string | null;
 }
 
-export const SYNC_SUMMARY_STATUSES = ['completed', 'failed', 'running', 'no_recent_sync'] as const;
+export const SYNC_SUMMARY_STATUSES = [
+  'completed',
+  'failed',
+  'running',
+  'no_recent_sync',
+  'awaiting_patient',
+  'patient_unavailable',
+  'patient_replaced',
+] as const;
 export type SyncSummaryStatus = (typeof SYNC_SUMMARY_STATUSES)[number];
 
 export class BackfillProgressDto {
@@ -59,7 +68,36 @@ export class ProviderSyncSummaryDto {
   backfill?: BackfillProgressDto;
 }
 
+export class SyncPatientDto {
+  @ApiProperty({
+    enum: PATIENT_MAPPING_STATUSES,
+    example: 'patient_replaced',
+    description:
+      'unmapped: no mapping (UNMAPPED_PATIENT_POLICY decides); mapped; patient_unavailable: the target answered ' +
+      '404/410 for the mapped Patient; patient_replaced: it was merged into replaced_by. Syncs of the last two ' +
+      'wait until the patient is mapped again.',
+  })
+  status!: PatientMappingStatus;
+
+  @ApiProperty({ type: String, nullable: true, example: 'pat-001' })
+  fhir_patient_id!: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'replaced',
+    description: 'not_found, deleted or replaced',
+  })
+  reason!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: 'pat-002' })
+  replaced_by!: string | null;
+}
+
 export class SingleProviderSyncStatusDto extends ProviderSyncSummaryDto {
+  @ApiProperty({ type: SyncPatientDto })
+  patient!: SyncPatientDto;
+
   @ApiProperty({ example: 'user-12345' })
   ehr_user_id!: string;
 
@@ -70,6 +108,9 @@ export class SingleProviderSyncStatusDto extends ProviderSyncSummaryDto {
 export class AllProvidersSyncStatusDto {
   @ApiProperty({ example: 'user-12345' })
   ehr_user_id!: string;
+
+  @ApiProperty({ type: SyncPatientDto })
+  patient!: SyncPatientDto;
 
   @ApiProperty({
     type: 'object',
