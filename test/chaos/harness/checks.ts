@@ -1,7 +1,7 @@
 import type { FhirTestServer } from '../../simulators/fhir/fhir-test-server.js';
 import type { ChaosEnvironment } from './environment.js';
 import type { Sent } from './load.js';
-import { waitUntil } from './queues.js';
+import { waitUntil, type QueueProbe } from './queues.js';
 
 /** The resource types the pipeline writes with business identifiers. */
 const TYPES = ['Observation', 'Device', 'DeviceAssociation'] as const;
@@ -24,14 +24,22 @@ export function unfinished(byStatus: Record<string, number>): number {
 }
 
 /**
- * Waits until every inbox row since `since` is final. Rows whose job a Redis crash lost (the last second before a
- * kill -9, AOF everysec) are the reconciler's: it requeues rows unchanged for five minutes, checked once a minute.
- * The suite cannot wait that long, so after `settleMs` it ages the rows still open by ten minutes, the way the
- * e2e tests do, and the workers' reconciler picks them up at its next pass. Returns how many rows needed that.
+ * Waits until the queues are idle and then until every inbox row since `since` is final. Rows whose job a Redis
+ * crash lost (the last second before a kill -9, AOF everysec) are the reconciler's: it requeues rows unchanged
+ * for five minutes, checked once a minute. The suite cannot wait that long, so rows still open once nothing is
+ * queued are aged by ten minutes, the way the e2e tests do, and the workers' reconciler picks them up at its next
+ * pass. Returns how many rows needed that.
  */
-export async function waitInboxFinal(env: ChaosEnvironment, since: Date, settleMs: number): Promise<number> {
+export async function waitInboxFinal(
+  env: ChaosEnvironment,
+  queues: QueueProbe,
+  since: Date,
+  drainMs: number,
+): Promise<number> {
+  await waitUntil('queues idle', () => queues.idle(), drainMs);
+  // Idle queues and a row not yet final: give in-process database writes a moment before calling it lost.
   try {
-    await waitUntil('inbox rows final', () => allFinal(env, since), settleMs);
+    await waitUntil('inbox rows final', () => allFinal(env, since), 3_000);
     return 0;
   } catch {
     const aged = await env.query<{ id: string }>(
@@ -42,6 +50,7 @@ export async function waitInboxFinal(env: ChaosEnvironment, since: Date, settleM
     );
     const agedSince = new Date(since.getTime() - 11 * 60_000);
     await waitUntil('inbox rows final after a reconciler pass', () => allFinal(env, agedSince), 150_000);
+    await waitUntil('queues idle after the reconciler', () => queues.idle(), drainMs);
     return aged.length;
   }
 }

@@ -4,13 +4,13 @@ export const SHORT = process.env['CHAOS_SHORT'] === '1';
 /** Full counts are the issue's; short counts keep every kind of fault but fewer of them. */
 export const COUNTS = SHORT
   ? {
-      withingsPatients: 3,
+      withingsPatients: 2,
       googlePatients: 1,
       workerKills: 3,
-      killNotifications: 300,
+      killNotifications: 200,
       redisRestarts: 2,
-      redisNotifications: 150,
-      fhirOutageMs: 15_000,
+      redisNotifications: 600,
+      fhirOutageMs: 6_000,
       fhirNotifications: 60,
       shutdownNotifications: 60,
     }
@@ -20,7 +20,7 @@ export const COUNTS = SHORT
       workerKills: 50,
       killNotifications: 10_000,
       redisRestarts: 20,
-      redisNotifications: 2_000,
+      redisNotifications: 20_000,
       fhirOutageMs: 120_000,
       fhirNotifications: 600,
       shutdownNotifications: 400,

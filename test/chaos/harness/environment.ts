@@ -109,6 +109,8 @@ export class ChaosEnvironment {
         RATE_LIMIT_WEBHOOKS: '1000000',
         WITHINGS_QUOTA_PER_MINUTE: '100000',
         DATABASE_POOL_SIZE: '5',
+        // A hanging FHIR server (scenario 4) costs each call this long; the production default is 15 s.
+        FHIR_TIMEOUT_MS: '5000',
         SHUTDOWN_READINESS_DELAY_MS: '1000',
         SHUTDOWN_TIMEOUT_MS: '15000',
       });

@@ -2,14 +2,27 @@ import { identifierSystem } from '../../../src/transformers/fhir-identifiers.js'
 import { sendNotification } from '../../simulators/withings/data/notification-sender.js';
 import { IDENTIFIER_BASE, WITHINGS_SECRET, type ChaosEnvironment } from './environment.js';
 import type { Patient } from './links.js';
+import type { QueueProbe } from './queues.js';
 
 /** What one webhook POST was about and how the api answered it (0: no answer at all). */
 export interface Sent {
   readonly status: number;
+  /** performance.now() when the request was started and when its answer (or failure) came. */
+  readonly startedAt: number;
+  readonly endedAt: number;
   /** The identifier of the weight planted for it, which its sync must bring to the FHIR server. */
   readonly system: string;
   readonly value: string;
 }
+
+/**
+ * Each notification's weight gets its own second, counted back from the suite's start and never reused by a later
+ * load: the inbox deduplicates notifications with the same window for 24 h, so a reused second would be a
+ * duplicate notification, not a new one. 15,000 notifications of the full run reach about four hours back, well
+ * inside the one-day lookback.
+ */
+const ORIGIN_S = Math.floor(Date.now() / 1000) - 120;
+let secondsUsed = 0;
 
 const WITHINGS_WEIGHT = identifierSystem(IDENTIFIER_BASE, 'withings', 'weight');
 const GOOGLE_WEIGHT = identifierSystem(IDENTIFIER_BASE, 'fitbit', 'weight');
@@ -55,23 +68,24 @@ export class NotificationLoad {
         if (wait > 0) {
           await new Promise((r) => setTimeout(r, wait));
         }
-        this.sent.push(await this.sendOne());
+        const startedAt = performance.now();
+        const outcome = await this.sendOne();
+        this.sent.push({ startedAt, endedAt: performance.now(), ...outcome });
       }
     };
     await Promise.all(Array.from({ length: inFlight }, lane));
   }
 
-  private async sendOne(): Promise<Sent> {
+  private async sendOne(): Promise<Omit<Sent, 'startedAt' | 'endedAt'>> {
     const n = this.seq++;
     const google = this.patients.filter((p) => p.provider === 'fitbit');
     const withings = this.patients.filter((p) => p.provider === 'withings');
-    const patient =
-      n % 10 === 9 && google.length > 0 ? google[n % google.length] : withings[n % withings.length];
+    const toGoogle = google.length > 0 && (n % 10 === 9 || withings.length === 0);
+    const patient = toGoogle ? google[n % google.length] : withings[n % withings.length];
     if (patient === undefined) {
       throw new Error('no linked patient to notify about');
     }
-    // Distinct past seconds, so every planted weight is its own record.
-    const at = Math.floor(Date.now() / 1000) - 3_600 + (n % 3_000);
+    const at = ORIGIN_S - secondsUsed++;
     try {
       if (patient.provider === 'withings') {
         const group = this.env.withings.addMeasureGroup(patient.userid, {
@@ -109,4 +123,23 @@ export class NotificationLoad {
       return { status: 0, system: '', value: '' };
     }
   }
+}
+
+/** Everything a scenario works with. */
+export interface Stage {
+  readonly env: ChaosEnvironment;
+  readonly patients: readonly Patient[];
+  readonly queues: QueueProbe;
+}
+
+/** Starts a load in the background; `since` bounds the inbox rows it produces. */
+export function startLoad(
+  stage: Stage,
+  count: number,
+  perSecond: number,
+  inFlight?: number,
+): { since: Date; load: NotificationLoad; sending: Promise<void> } {
+  const since = new Date();
+  const load = new NotificationLoad(stage.env, stage.patients);
+  return { since, load, sending: load.run(count, perSecond, inFlight) };
 }

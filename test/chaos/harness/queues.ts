@@ -22,10 +22,12 @@ export class QueueProbe {
     this.connection = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
     this.connection.on('error', () => undefined);
     this.queues = new Map(
-      WORK_QUEUES.map((name) => [
-        name,
-        new Queue(name, { connection: this.connection, prefix: `${redisPrefix}:bull` }),
-      ]),
+      WORK_QUEUES.map((name) => {
+        const queue = new Queue(name, { connection: this.connection, prefix: `${redisPrefix}:bull` });
+        // A Redis restart is the point of scenario 2: the queue would print every refused reconnect.
+        queue.on('error', () => undefined);
+        return [name, queue];
+      }),
     );
   }
 
@@ -44,6 +46,15 @@ export class QueueProbe {
   async idle(): Promise<boolean> {
     const c = await this.counts();
     return c.waiting + c.active + c.delayed + c.prioritized === 0;
+  }
+
+  /** Jobs completed so far, summed over the work queues (BullMQ keeps the completed set). */
+  async completed(): Promise<number> {
+    let total = 0;
+    for (const queue of this.queues.values()) {
+      total += await queue.getCompletedCount();
+    }
+    return total;
   }
 
   /** `queue:id` of every active job now. */

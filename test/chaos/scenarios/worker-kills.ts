@@ -1,10 +1,8 @@
 import { expect } from 'vitest';
 import { duplicateIdentifiers, inboxByStatus, report, waitInboxFinal } from '../harness/checks.js';
 import { COUNTS, RATE } from '../harness/counts.js';
-import type { ChaosEnvironment } from '../harness/environment.js';
-import type { Patient } from '../harness/links.js';
-import { NotificationLoad } from '../harness/load.js';
-import { waitUntil, type QueueProbe } from '../harness/queues.js';
+import { startLoad, type Stage } from '../harness/load.js';
+import { waitUntil } from '../harness/queues.js';
 
 const STALL_BOUND_MS = 60_000;
 
@@ -13,14 +11,8 @@ const STALL_BOUND_MS = 60_000;
  * once. After each kill, the jobs that were active then must leave the active state (BullMQ's stalled check hands
  * a dead worker's jobs to another) within 60 s.
  */
-export async function workerKills(
-  env: ChaosEnvironment,
-  patients: Patient[],
-  queues: QueueProbe,
-): Promise<void> {
-  const since = new Date();
-  const load = new NotificationLoad(env, patients);
-  const sending = load.run(COUNTS.killNotifications, RATE);
+export async function workerKills({ env, patients, queues }: Stage): Promise<void> {
+  const { since, load, sending } = startLoad({ env, patients, queues }, COUNTS.killNotifications, RATE);
   const spanMs = (COUNTS.killNotifications / RATE) * 1000;
   const stallWaits: Promise<number>[] = [];
   let kills = 0;
@@ -48,8 +40,7 @@ export async function workerKills(
   }
   await sending;
   const stallMs = await Promise.all(stallWaits.map((w) => w.catch(() => Number.POSITIVE_INFINITY)));
-  const reconciled = await waitInboxFinal(env, since, 120_000);
-  await waitUntil('queues idle', () => queues.idle(), 120_000);
+  const reconciled = await waitInboxFinal(env, queues, since, 120_000);
   const inbox = await inboxByStatus(env, since);
   const dups = await duplicateIdentifiers(env.fhir);
   const maxStall = Math.max(0, ...stallMs);
