@@ -10,7 +10,7 @@ export const COUNTS = SHORT
       killNotifications: 200,
       redisRestarts: 2,
       redisNotifications: 600,
-      fhirOutageMs: 6_000,
+      fhirOutageMs: 8_000,
       fhirNotifications: 60,
       shutdownNotifications: 60,
     }

@@ -31,7 +31,8 @@ export async function fhirOutage({ env, patients, queues }: Stage): Promise<void
     COUNTS.fhirNotifications,
     Math.min(RATE, 10),
   );
-  env.fhir.injectFault({ status: 503, times: UNTIL_CLEARED, retryAfterSeconds: 5 });
+  // No Retry-After: the jobs retry on their own backoff, and the consecutive failures open the breaker.
+  env.fhir.injectFault({ status: 503, times: UNTIL_CLEARED });
   await new Promise((r) => setTimeout(r, COUNTS.fhirOutageMs / 2));
   env.fhir.clearFaults();
   env.fhir.injectFault({ hang: true, times: UNTIL_CLEARED });

@@ -6,9 +6,9 @@ import { waitUntil } from '../harness/queues.js';
 
 const RETRY_AFTER_S = SHORT ? 6 : 30;
 /** The service's Withings quota for this scenario: the issue's 120 calls/min, lowered in the short run so that a
- * 20-second burst is enough to hit it (a minute at 120 would need the whole CI budget). */
+ * 15-second burst is enough to hit it (a minute at 120 would need the whole CI budget). */
 const WITHINGS_PER_MINUTE = SHORT ? 30 : 120;
-const OBSERVE_MS = SHORT ? 20_000 : 150_000;
+const OBSERVE_MS = SHORT ? 15_000 : 150_000;
 
 /**
  * Scenario 5, run last because it restarts the workers with a tighter Withings quota. (a) Google answers one
