@@ -24,40 +24,48 @@ export class PrivateRedis {
 
   /** Starts (again) on the same port and resolves once it accepts connections. */
   async start(): Promise<void> {
-    const child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    this.child = child;
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(new Error(`redis-server did not start on ${this.port}: ${output}`));
-      }, 10_000);
-      child.stdout.on('data', (d: Buffer) => {
-        output += d.toString();
-        if (output.includes(READY)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`redis-server exited with ${String(code)}: ${output}`));
-      });
-    });
+    this.child = await startRedisServer(this.port, ['--save', '', '--appendonly', 'no']);
   }
 
   /** Kills the server as a crash would (SIGKILL: no goodbye to clients) and waits until it is gone. */
   async stop(): Promise<void> {
     const child = this.child;
     this.child = undefined;
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) {
-      return;
-    }
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGKILL');
-    await exited;
+    await killRedisServer(child);
   }
+}
+
+/** A redis-server on a loopback port with `args` (persistence settings), once it accepts connections. */
+export async function startRedisServer(port: number, args: string[]): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`redis-server did not start on ${port}: ${output}`));
+    }, 10_000);
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (output.includes(READY)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with ${String(code)}: ${output}`));
+    });
+  });
+  return child;
+}
+
+/** SIGKILL, as a crash: no goodbye to clients; resolves once the process is gone. */
+export async function killRedisServer(child: ChildProcess | undefined): Promise<void> {
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) {
+    return;
+  }
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGKILL');
+  await exited;
 }
