@@ -18,6 +18,10 @@ export interface InboxConfig {
   readonly dedupWindowHours: number;
   /** Days a done or dropped row is kept after it was received. */
   readonly retentionDays: number;
+  /** Time between two reconciler passes of a worker process. */
+  readonly reconcileIntervalMs: number;
+  /** A row not final this long after it was (last) queued is checked by the reconciler. */
+  readonly reconcileStaleAfterMs: number;
 }
 
 export interface WebhookVerificationConfig {
@@ -56,7 +60,12 @@ export function syncConfig(
         withingsPerMinute: vars.WITHINGS_QUOTA_PER_MINUTE,
         googleHealthPerMinute: vars.GOOGLE_HEALTH_QUOTA_PER_MINUTE,
       },
-      inbox: { dedupWindowHours: vars.INBOX_DEDUP_WINDOW_HOURS, retentionDays: vars.INBOX_RETENTION_DAYS },
+      inbox: {
+        dedupWindowHours: vars.INBOX_DEDUP_WINDOW_HOURS,
+        retentionDays: vars.INBOX_RETENTION_DAYS,
+        reconcileIntervalMs: vars.INBOX_RECONCILE_INTERVAL_MS,
+        reconcileStaleAfterMs: vars.INBOX_RECONCILE_STALE_AFTER_MS,
+      },
       auditRetentionDays: vars.AUDIT_RETENTION_DAYS,
     },
     webhooks: {

@@ -63,6 +63,22 @@ export class SyncEnvironmentVariables extends PatientEnvironmentVariables {
   @Max(720)
   INBOX_DEDUP_WINDOW_HOURS = 24;
 
+  /**
+   * How often each worker process looks for inbox rows whose job never ran (lost to a Redis outage or crash) and
+   * how old such a row must be before it counts as lost: younger rows may still be on their way to the queue.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_000)
+  @Max(3_600_000)
+  INBOX_RECONCILE_INTERVAL_MS = 60_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_000)
+  @Max(86_400_000)
+  INBOX_RECONCILE_STALE_AFTER_MS = 300_000;
+
   /** Finished (done, dropped) inbox rows are purged this many days after they were received. */
   @Transform(toInt)
   @IsInt()

@@ -4,7 +4,12 @@ import { inboxMetricProviders } from '../metrics/inbox-metrics.js';
 import { retentionMetricProviders } from '../metrics/retention-metrics.js';
 import { subscriptionMetricProviders } from '../metrics/subscription-metrics.js';
 import { PublishersModule } from '../publishers/publishers.module.js';
-import { InboxReconciler } from '../webhooks/inbox/inbox-reconciler.service.js';
+import { AppConfig } from '../config/app-config.js';
+import {
+  INBOX_RECONCILER_OPTIONS,
+  InboxReconciler,
+  type InboxReconcilerOptions,
+} from '../webhooks/inbox/inbox-reconciler.service.js';
 import { IngestorsModule } from './ingestors.module.js';
 import { DeviceSyncProcessor } from './processors/device-sync.processor.js';
 import { LinkMaintenanceProcessor } from './processors/link-maintenance.processor.js';
@@ -31,6 +36,14 @@ import { NotificationRoutingRepository } from './sync/notification-routing.repos
     DeviceSyncProcessor,
     SyncScheduleProcessor,
     InboxReconciler,
+    {
+      provide: INBOX_RECONCILER_OPTIONS,
+      inject: [AppConfig],
+      useFactory: ({ sync }: AppConfig): Partial<InboxReconcilerOptions> => ({
+        intervalMs: sync.inbox.reconcileIntervalMs,
+        staleAfterMs: sync.inbox.reconcileStaleAfterMs,
+      }),
+    },
     RetentionService,
     MaintenanceProcessor,
     SubscriptionRepairQueue,

@@ -17,7 +17,7 @@ import { LinkJobs } from '../../ingestors/links/link-jobs.js';
 import { METRIC } from '../../metrics/metric-names.js';
 
 export interface InboxReconcilerOptions {
-  /** Time between two passes (INBOX_RECONCILE_INTERVAL_MS); 0 disables the timer (reconcileOnce still works). */
+  /** Time between two passes; 0 disables the timer (reconcileOnce still works). */
   readonly intervalMs: number;
   /** A received|queued row whose last queue time (queued_at, else received_at) is older than this is checked. */
   readonly staleAfterMs: number;
@@ -28,9 +28,9 @@ export interface InboxReconcilerOptions {
 }
 
 /**
- * Defaults, deliberately not environment settings yet (the shared config files are owned elsewhere): one pass a
- * minute, rows older than five minutes, 100 rows a batch, at most 50 batches (5,000 rows) a pass. Override by
- * providing INBOX_RECONCILER_OPTIONS (partial) in a module, or by passing options when constructing directly.
+ * Defaults: one pass a minute, rows older than five minutes, 100 rows a batch, at most 50 batches (5,000 rows) a
+ * pass. The worker module overrides the timings from INBOX_RECONCILE_INTERVAL_MS and
+ * INBOX_RECONCILE_STALE_AFTER_MS through INBOX_RECONCILER_OPTIONS (partial).
  */
 export const INBOX_RECONCILER_DEFAULTS: InboxReconcilerOptions = {
   intervalMs: 60_000,

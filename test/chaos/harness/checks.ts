@@ -1,5 +1,5 @@
 import type { FhirTestServer } from '../../simulators/fhir/fhir-test-server.js';
-import type { ChaosEnvironment } from './environment.js';
+import { RECONCILE_INTERVAL_MS, RECONCILE_STALE_AFTER_MS, type ChaosEnvironment } from './environment.js';
 import type { Sent } from './load.js';
 import { waitUntil, type QueueProbe } from './queues.js';
 
@@ -25,10 +25,9 @@ export function unfinished(byStatus: Record<string, number>): number {
 
 /**
  * Waits until the queues are idle and then until every inbox row since `since` is final. Rows whose job a Redis
- * crash lost (the last second before a kill -9, AOF everysec) are the reconciler's: it requeues rows unchanged
- * for five minutes, checked once a minute. The suite cannot wait that long, so rows still open once nothing is
- * queued are aged by ten minutes, the way the e2e tests do, and the workers' reconciler picks them up at its next
- * pass. Returns how many rows needed that.
+ * crash lost (the last second before a kill -9, AOF everysec) are the reconciler's: the suite runs it every few
+ * seconds on rows a few seconds old (RECONCILE_* in environment.ts). Returns how many rows were still open once
+ * nothing was queued, i.e. how many the reconciler had to carry over.
  */
 export async function waitInboxFinal(
   env: ChaosEnvironment,
@@ -37,22 +36,18 @@ export async function waitInboxFinal(
   drainMs: number,
 ): Promise<number> {
   await waitUntil('queues idle', () => queues.idle(), drainMs);
-  // Idle queues and a row not yet final: give in-process database writes a moment before calling it lost.
-  try {
-    await waitUntil('inbox rows final', () => allFinal(env, since), 3_000);
+  const open = unfinished(await inboxByStatus(env, since));
+  if (open === 0) {
     return 0;
-  } catch {
-    const aged = await env.query<{ id: string }>(
-      `UPDATE notification_inbox SET received_at = received_at - interval '10 minutes',
-              queued_at = queued_at - interval '10 minutes'
-        WHERE received_at >= $1 AND status IN ('received', 'queued') RETURNING id`,
-      [since],
-    );
-    const agedSince = new Date(since.getTime() - 11 * 60_000);
-    await waitUntil('inbox rows final after a reconciler pass', () => allFinal(env, agedSince), 150_000);
-    await waitUntil('queues idle after the reconciler', () => queues.idle(), drainMs);
-    return aged.length;
   }
+  const reconcilerMs = 3 * (RECONCILE_INTERVAL_MS + RECONCILE_STALE_AFTER_MS);
+  await waitUntil(
+    'inbox rows final after reconciler passes',
+    () => allFinal(env, since),
+    reconcilerMs + drainMs,
+  );
+  await waitUntil('queues idle after the reconciler', () => queues.idle(), drainMs);
+  return open;
 }
 
 async function allFinal(env: ChaosEnvironment, since: Date): Promise<boolean> {

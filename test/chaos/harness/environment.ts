@@ -19,7 +19,14 @@ const run = promisify(execFile);
  * and on two cores it would cost the suite more CPU than the service under test gets.
  * concurrency: 'concurrent' once available (conditional creates racing as on real servers).
  */
-const FHIR_OPTIONS: FhirTestServerOptions = { recordRequests: false, validate: false };
+const FHIR_OPTIONS: FhirTestServerOptions = {
+  recordRequests: false,
+  validate: false,
+  concurrency: 'concurrent',
+};
+
+export const RECONCILE_INTERVAL_MS = 3_000;
+export const RECONCILE_STALE_AFTER_MS = 10_000;
 
 export const IDENTIFIER_BASE = 'https://ohe.chaos';
 export const WITHINGS_SECRET = 'withings-chaos-secret-0123456789';
@@ -105,6 +112,9 @@ export class ChaosEnvironment {
         SYNC_INITIAL_LOOKBACK_DAYS: '1',
         SYNC_SCHEDULES_ENABLED: 'false',
         SYNC_BACKOFF_MS: '500',
+        // Rows whose job a crash lost are found in seconds instead of the production five minutes.
+        INBOX_RECONCILE_INTERVAL_MS: String(RECONCILE_INTERVAL_MS),
+        INBOX_RECONCILE_STALE_AFTER_MS: String(RECONCILE_STALE_AFTER_MS),
         // The load is the point, not the per-provider webhook limit (its own e2e test covers it).
         RATE_LIMIT_WEBHOOKS: '1000000',
         WITHINGS_QUOTA_PER_MINUTE: '100000',
