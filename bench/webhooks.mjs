@@ -2,94 +2,30 @@
 // Webhook ingest benchmark: the built service's POST /webhooks/withings/<secret> (guard, body parsing, link
 // look-up, durable acceptance = inbox row committed and job queued before the answer) against three baselines on
 // the same machine in the same run: a bare node:http responder (machine), a bare Express app with the same body
-// parsers (framework) and a minimal Express handler doing the same durable acceptance and nothing else (the work). Every target runs in its own process; autocannon runs here, sharing the cores with them.
+// parsers (framework) and a minimal Express handler doing the same durable acceptance and nothing else (the
+// work; all three in bench/webhooks-baselines.mjs). Every target runs in its own process; autocannon runs here,
+// sharing the cores with them.
 //
 //   npx nest build && node bench/webhooks.mjs [seconds=10] [rate=500] [connections=64]
 //
 // Needs Postgres (TEST_PG_URL, default postgres://postgres@127.0.0.1:5432/test: a scratch database is created,
 // migrated and dropped) and Redis (REDIS_URL, default redis://127.0.0.1:6379: a unique key prefix, deleted at the
 // end). Prints one JSON object; the goals are ratio_service_durable >= 0.8 and p99_ms_at_rate <= 25 (the paced
-// run; autocannon's overallRate figures are printed too). Per target: a 3 s warm-up, a max-rate run, then the
-// fixed rate. BENCH_ONLY=express,service limits the targets; BENCH_SERVICE_NODE_ARGS adds node flags (--cpu-prof).
+// run; autocannon's overallRate figures are printed too). First the durable baseline and the service alternate in
+// BENCH_ROUNDS (5) rounds of 4 s, whose median ratio is the goal's figure; then per target: a 3 s warm-up, a
+// max-rate run, then the fixed rate. BENCH_ONLY=express,service limits the targets; BENCH_SERVICE_NODE_ARGS adds
+// node flags (--cpu-prof).
 import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
-import express from 'express';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { Agent, createServer, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { commandStats, paced } from './http-load.mjs';
 import { cpuMs, deleteKeys, freePort, waitFor } from './lib.mjs';
 
-const ACCEPTED = JSON.stringify({ status: 'accepted', provider: 'withings', sync_tasks_queued: 1 });
-
-// Child mode: one of the baselines, on the port given.
-if (process.argv[2] === '--serve') {
-  const [, , , kind, port] = process.argv;
-  if (kind === 'durable') {
-    await serveDurable(Number(port));
-  } else if (kind === 'node') {
-    createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        res.writeHead(202, { 'content-type': 'application/json' }).end(ACCEPTED);
-      });
-    }).listen(Number(port), '127.0.0.1');
-  } else {
-    const app = express();
-    app.use(express.json({ limit: '64kb' }));
-    app.use(express.urlencoded({ limit: '64kb', extended: false }));
-    app.post('/webhooks/withings/:token', (_req, res) => {
-      res.status(202).json({ ...JSON.parse(ACCEPTED), timestamp: new Date().toISOString() });
-    });
-    app.listen(Number(port), '127.0.0.1');
-  }
-} else {
-  await main();
-}
-
-/**
- * The durable baseline: a minimal Express handler doing exactly the service's durable acceptance (the same built
- * InboxBatcher and NotificationInboxRepository: one grouped INSERT resolving links and one addBulk per group,
- * answered once both are done) with nothing else: no guard, rate limit, stats, logging or Nest pipeline.
- */
-async function serveDurable(port) {
-  const dist = new URL(`${process.env.BENCH_DIST ?? '../dist'}/src/`, import.meta.url);
-  const { NotificationInboxRepository } = await import(
-    new URL('webhooks/inbox/notification-inbox.repository.js', dist)
-  );
-  const { InboxBatcher } = await import(new URL('webhooks/inbox/inbox-batcher.js', dist));
-  const { withingsDedupKey } = await import(new URL('webhooks/withings/withings-webhook.service.js', dist));
-  const inbox = new NotificationInboxRepository({
-    databaseUrl: process.env.DATABASE_URL,
-    failFast: { inboxDbTimeoutMs: 500 },
-    sync: { inbox: { dedupWindowHours: 24 } },
-  });
-  const queue = new Queue('notifications', {
-    connection: { url: process.env.REDIS_URL },
-    prefix: `${process.env.REDIS_KEY_PREFIX}:bull`,
-  });
-  const batcher = new InboxBatcher(inbox, queue);
-  const app = express();
-  app.use(express.json({ limit: '64kb' }));
-  app.use(express.urlencoded({ limit: '64kb', extended: false }));
-  app.post('/webhooks/withings/:token', (req, res) => {
-    const body = req.body;
-    batcher
-      .accept({
-        provider: 'withings',
-        dedupKey: withingsDedupKey(body),
-        account: { externalUserId: body.userid },
-        payload: { userid: body.userid, appli: body.appli, startdate: body.startdate, enddate: body.enddate },
-      })
-      .then(
-        (row) => res.status(202).json({ ...JSON.parse(ACCEPTED), sync_tasks_queued: row.inserted ? 1 : 0 }),
-        () => res.status(503).end(),
-      );
-  });
-  app.listen(port, '127.0.0.1');
-}
+await main();
 
 async function main() {
   const seconds = Number(process.argv[2] ?? 10);
@@ -148,10 +84,10 @@ async function main() {
       await freePort(),
       await freePort(),
     ];
-    const self = fileURLToPath(import.meta.url);
-    const nodeServer = start([self, '--serve', 'node', String(nodePort)], {});
-    const expressServer = start([self, '--serve', 'express', String(expressPort)], {});
-    const durableServer = start([self, '--serve', 'durable', String(durablePort)], {
+    const self = fileURLToPath(new URL('webhooks-baselines.mjs', import.meta.url));
+    const nodeServer = start([self, 'node', String(nodePort)], {});
+    const expressServer = start([self, 'express', String(expressPort)], {});
+    const durableServer = start([self, 'durable', String(durablePort)], {
       DATABASE_URL: databaseUrl,
       REDIS_URL: redisUrl,
       REDIS_KEY_PREFIX: `${prefix}-durable`,
@@ -211,6 +147,11 @@ async function main() {
       durable: durableServer.pid,
       service: service.pid,
     };
+    queue = new Queue('notifications', { connection: { url: redisUrl }, prefix: `${prefix}:bull` });
+    const jobCount = async () => {
+      const counts = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
+      return Object.values(counts).reduce((a, b) => a + b, 0);
+    };
     const run = async (name, opts) => {
       const cpuBefore = cpuMs(pids[name]);
       const result = await load(targets[name], opts);
@@ -221,15 +162,35 @@ async function main() {
       return result;
     };
 
+    // Durable baseline and service alternately, a few short rounds each: load from elsewhere on the machine
+    // drifts over a run, and alternating exposes both targets to the same drift, so the median of the per-round
+    // ratios is the steady comparison (the sequential runs below give the full figures per target).
+    const interleaved = [];
+    const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+    if (targets.durable !== undefined && targets.service !== undefined && rounds > 0) {
+      await run('durable', { duration: 3 });
+      await run('service', { duration: 3 });
+      for (let i = 0; i < rounds; i++) {
+        const durable = (await run('durable', { duration: 4 })).requests.average;
+        const service = (await run('service', { duration: 4 })).requests.average;
+        interleaved.push({ durable: Math.round(durable), service: Math.round(service) });
+      }
+    }
+    const ratios = interleaved.map((r) => r.service / r.durable).sort((a, b) => a - b);
+    const medianRatio = ratios.length === 0 ? undefined : ratios[Math.floor(ratios.length / 2)];
+
     const max = {};
     const fixed = {};
     let pacedService = { ok: 0, sent: 0 };
     // The durable baseline writes to the same inbox table: the service's rows are those added after it ran.
     let rowsBefore = 0;
+    let jobsBefore = 0;
     let commandsBefore = new Map();
     for (const name of Object.keys(targets)) {
       if (name === 'service') {
         rowsBefore = (await db.query(`SELECT count(*)::int AS n FROM notification_inbox`)).rows[0].n;
+        jobsBefore = await jobCount();
+        serviceResults.length = 0; // the verification below covers the requests sent from here on
         commandsBefore = await commandStats(redis);
       }
       await run(name, { duration: 3 }); // warm-up: JIT, connection pools
@@ -258,9 +219,7 @@ async function main() {
     await exited(service);
     const accepted = serviceResults.reduce((n, r) => n + r['2xx'], pacedService.ok);
     const sent = serviceResults.reduce((n, r) => n + r.requests.sent, pacedService.sent);
-    queue = new Queue('notifications', { connection: { url: redisUrl }, prefix: `${prefix}:bull` });
-    const counts = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
-    const jobs = Object.values(counts).reduce((a, b) => a + b, 0);
+    const jobs = (await jobCount()) - jobsBefore;
     const { rows: all } = await db.query(
       `SELECT count(*)::int AS rows, count(*) FILTER (WHERE status = 'queued')::int AS queued FROM notification_inbox`,
     );
@@ -279,7 +238,10 @@ async function main() {
         seconds,
         connections,
         max_rps: Object.fromEntries(Object.entries(max).map(([k, v]) => [k, v.rps])),
-        ratio_service_durable: ratio(max.service?.rps, max.durable?.rps),
+        // The goal's figure: the median over alternating rounds (see above); the sequential runs' ratio beside it.
+        ratio_service_durable: medianRatio === undefined ? undefined : Math.round(medianRatio * 1000) / 1000,
+        interleaved_rounds: interleaved,
+        ratio_service_durable_sequential: ratio(max.service?.rps, max.durable?.rps),
         ratio_service_express: ratio(max.service?.rps, max.express?.rps),
         ratio_service_node: ratio(max.service?.rps, max.node?.rps),
         // Server CPU per request during the max-rate runs: steadier than rates when other work shares the cores.
@@ -316,56 +278,4 @@ async function main() {
     redis.disconnect();
     await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
   }
-}
-
-/** Calls per Redis command so far (INFO commandstats). */
-async function commandStats(redis) {
-  const text = await redis.info('commandstats');
-  const stats = new Map();
-  for (const match of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-    stats.set(match[1], Number(match[2]));
-  }
-  return stats;
-}
-
-/**
- * Open-loop load at a constant rate, one request every 1000/rate ms (as wrk2 does). autocannon's overallRate
- * sends each connection's quota for the second back to back when the second starts, so its latencies are those
- * of bursts. Latency counts from the scheduled send time, so a server that stalls cannot hide it.
- */
-async function paced(port, path, rate, seconds, nextBody) {
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const latencies = [];
-  const counts = { sent: rate * seconds, ok: 0, failed: 0 };
-  const start = performance.now();
-  const answers = [];
-  for (let i = 0; i < counts.sent; i++) {
-    const due = start + (i * 1000) / rate;
-    if (due - performance.now() >= 1) {
-      await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
-    }
-    const headers = { 'content-type': 'application/x-www-form-urlencoded' };
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers });
-    answers.push(
-      new Promise((resolve) => {
-        req.on('response', (res) => {
-          res.resume().on('end', () => {
-            latencies.push(performance.now() - due);
-            counts[res.statusCode < 300 ? 'ok' : 'failed']++;
-            resolve();
-          });
-        });
-        req.on('error', () => resolve(counts.failed++));
-      }),
-    );
-    req.end(nextBody());
-  }
-  await Promise.all(answers);
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  const at = (q) =>
-    Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] * 10) / 10;
-  const [p50_ms, p99_ms, p99_9_ms, max_ms] = [0.5, 0.99, 0.999, 1].map(at);
-  const rps = Math.round(counts.sent / ((performance.now() - start) / 1000));
-  return { rps, ...counts, p50_ms, p99_ms, p99_9_ms, max_ms };
 }
