@@ -28,6 +28,7 @@ import { SyncStateRepository } from './repositories/sync-state.repository.js';
 import { SyncStatusService } from './sync/sync-status.service.js';
 import { SyncController } from './sync/sync.controller.js';
 import { DeviceSyncTriggerService } from './sync/device-sync-trigger.service.js';
+import { ResyncRejectedService } from './sync/resync-rejected.service.js';
 import { SupportedProviderPipe } from './supported-provider.pipe.js';
 import { PublishersModule } from '../publishers/publishers.module.js';
 import { PatientsController } from './patients/patients.controller.js';
@@ -60,6 +61,7 @@ import { PatientResolver } from './patients/patient-resolver.js';
     ProvidersService,
     SyncStatusService,
     DeviceSyncTriggerService,
+    ResyncRejectedService,
     LinkStatusService,
     LinkStateService,
     LinkWriterRepository,

@@ -23,6 +23,7 @@ import { SyncLinkRepository } from './sync/sync-link.repository.js';
 import { syncMetricProviders } from './sync/sync-metrics.js';
 import { SyncService } from './sync/sync.service.js';
 import { PatientGate } from './sync/patient-gate.js';
+import { RejectedRecordsRepository } from './sync/rejected-records.repository.js';
 import { PatientStateRepository } from './sync/patient-state.repository.js';
 import { LinkTokenRepository } from './tokens/link-token.repository.js';
 import { TokenService } from './tokens/token.service.js';
@@ -69,6 +70,7 @@ const DATA_ADAPTERS = [WithingsData, GoogleHealthData];
     DeviceSyncService,
     PatientGate,
     PatientStateRepository,
+    RejectedRecordsRepository,
     ...syncMetricProviders,
   ],
   exports: [

@@ -3,10 +3,12 @@ import type { TransformedResource } from '../transformers/transformed-resource.j
 import { buildTransactionBundles, type BundleOptions } from './bundle-builder.js';
 import { FhirPermanentError } from './fhir-errors.js';
 
-/** A resource the FHIR server refused for good: its type and identifier system, never its values. */
+/** A resource the target refused for good: its type and identifier system, never its values. */
 export interface RefusedResource {
   readonly resourceType: string;
   readonly identifierSystem: string;
+  /** A JupyterHealth Exchange's reason (see JheRefusalReason); absent for a FHIR server's 422. */
+  readonly reason?: string;
 }
 
 /**

@@ -109,7 +109,7 @@ describe(JhePublisher.name, () => {
     expect(stored.every((o) => o.dataSourceId === dataSourceId)).toBe(true);
   });
 
-  it('should count entries JHE refuses for good (no consent) without failing the others', async () => {
+  it('should report the entries JHE refuses (no consent) with their reason without failing the others', async () => {
     const heartRateOnly = jhe.addPatient(['omh:heart-rate:2.0']);
     const result = await publisher.publish(
       wrap(
@@ -117,7 +117,20 @@ describe(JhePublisher.name, () => {
         heartRateOnly,
       ),
     );
-    expect(result).toEqual({ created: 5, updated: 0, unchanged: 0, rejected: 2, bundles: 3 });
+    expect(result).toMatchObject({ created: 5, updated: 0, unchanged: 0, rejected: 2, bundles: 3 });
+    // Which data types, and why: the sync records them and fetches them again once the patient consents.
+    expect(result.refused).toEqual([
+      {
+        resourceType: 'Observation',
+        identifierSystem: 'https://ohe.test/fhir/identifier/withings/blood_pressure-omh',
+        reason: 'consent_missing',
+      },
+      {
+        resourceType: 'Observation',
+        identifierSystem: 'https://ohe.test/fhir/identifier/fitbit/steps-omh',
+        reason: 'consent_missing',
+      },
+    ]);
   });
 
   it('should surface a JHE outage as a retryable error', async () => {

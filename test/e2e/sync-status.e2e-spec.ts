@@ -96,6 +96,7 @@ describe('sync status and link status API', () => {
         last_sync: newer.toISOString(),
         records_synced: 15,
         errors: [],
+        rejected: [],
         patient: UNMAPPED,
       });
     });
@@ -134,6 +135,7 @@ describe('sync status and link status API', () => {
             occurred_at: failure.toISOString(),
           },
         ],
+        rejected: [],
       });
       expect(res.body.providers.withings.status).toBe('no_recent_sync');
     });

@@ -5,6 +5,19 @@ import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { runMigrations } from '../../src/database/migrator.js';
 import { adminQuery, databaseUrlFor } from '../support/test-env.js';
 
+/** Reverts migrations, newest first, down to and including the named one. */
+async function undoThrough(ds: DataSource, name: string): Promise<void> {
+  for (;;) {
+    const [last] = await ds.query<{ name: string }[]>(
+      `SELECT name FROM typeorm_migrations ORDER BY id DESC LIMIT 1`,
+    );
+    await ds.undoLastMigration({ transaction: 'each' });
+    if (last === undefined || last.name === name) {
+      return;
+    }
+  }
+}
+
 describe('migrations', () => {
   it('should leave nothing for the entities to change (the migrations and the entities agree)', async () => {
     const ds = new DataSource(dataSourceOptions({ url: inject('databaseUrl'), poolSize: 1 }));
@@ -75,7 +88,7 @@ describe('migrations', () => {
     });
 
     it('should keep existing users and sync states through the patient mapping migration', async () => {
-      await ds.undoLastMigration({ transaction: 'each' });
+      await undoThrough(ds, 'PatientMapping1764600000000');
       const [mapped] = await ds.query<{ id: string }[]>(
         `INSERT INTO ehr_users (ehr_user_id, fhir_patient_id) VALUES ('mig-mapped', 'pat-1') RETURNING id`,
       );
@@ -109,6 +122,49 @@ describe('migrations', () => {
       await ds.query(`UPDATE sync_states SET status = 'patient_unavailable' WHERE link_id = $1`, [link!.id]);
       await ds.query(`DELETE FROM provider_links WHERE id = $1`, [link!.id]);
       await ds.query(`DELETE FROM ehr_users WHERE ehr_user_id LIKE 'mig-%'`);
+    });
+
+    it('should keep sync states through the rejected-records migration, and revert partially_rejected', async () => {
+      await undoThrough(ds, 'SyncRejectedRecords1764650000000');
+      const [user] = await ds.query<{ id: string }[]>(
+        `INSERT INTO ehr_users (ehr_user_id) VALUES ('mig-rej') RETURNING id`,
+      );
+      const [link] = await ds.query<{ id: number }[]>(
+        `INSERT INTO provider_links (user_id, provider_id, external_user_id) VALUES ($1, 1, 'mig-rej') RETURNING id`,
+        [user!.id],
+      );
+      await ds.query(
+        `INSERT INTO sync_states (link_id, data_type, status, records_synced, last_error)
+         VALUES ($1, 'weight', 'completed', 4, 'fhir_rejected')`,
+        [link!.id],
+      );
+      await runMigrations(ds);
+      const select = `SELECT status, records_synced, last_error, rejected_records, rejected_reason,
+                             rejected_window_start FROM sync_states WHERE link_id = $1`;
+      expect(await ds.query(select, [link!.id])).toEqual([
+        {
+          status: 'completed',
+          records_synced: 4,
+          last_error: 'fhir_rejected',
+          rejected_records: null,
+          rejected_reason: null,
+          rejected_window_start: null,
+        },
+      ]);
+      await ds.query(
+        `UPDATE sync_states SET status = 'partially_rejected', rejected_records = 2,
+                rejected_reason = 'consent_missing' WHERE link_id = $1`,
+        [link!.id],
+      );
+      await undoThrough(ds, 'SyncRejectedRecords1764650000000');
+      const reverted = await ds.query<{ status: string }[]>(
+        `SELECT status FROM sync_states WHERE link_id = $1`,
+        [link!.id],
+      );
+      expect(reverted).toEqual([{ status: 'completed' }]);
+      await runMigrations(ds);
+      await ds.query(`DELETE FROM provider_links WHERE id = $1`, [link!.id]);
+      await ds.query(`DELETE FROM ehr_users WHERE ehr_user_id = 'mig-rej'`);
     });
 
     it('should revert every migration and apply them again', async () => {

@@ -13,7 +13,8 @@ import { ProviderLink } from './provider-link.entity.js';
 /**
  * The patient states say why a type did not sync: no usable Patient reference yet (awaiting_patient), or the
  * target's Patient is gone (patient_unavailable) or replaced by another (patient_replaced). None is retried until
- * the patient's mapping changes.
+ * the patient's mapping changes. partially_rejected: the sync completed, but a JupyterHealth Exchange refused some
+ * of the type's records (rejected_* columns); a re-sync on request fetches their window again.
  */
 export const SYNC_STATUSES = [
   'pending',
@@ -23,6 +24,7 @@ export const SYNC_STATUSES = [
   'awaiting_patient',
   'patient_unavailable',
   'patient_replaced',
+  'partially_rejected',
 ] as const;
 export type SyncStatus = (typeof SYNC_STATUSES)[number];
 
@@ -85,6 +87,21 @@ export class SyncState {
 
   @Column({ name: 'backfill_saved_at', type: 'timestamptz', nullable: true })
   backfillSavedAt!: Date | null;
+
+  /** Records a JupyterHealth Exchange refused and not yet published; null when there are none. */
+  @Column({ name: 'rejected_records', type: 'integer', nullable: true })
+  rejectedRecords!: number | null;
+
+  /** Why: consent_missing (403) or jhe_rejected. */
+  @Column({ name: 'rejected_reason', type: 'varchar', length: 32, nullable: true })
+  rejectedReason!: string | null;
+
+  /** The window the refused records were fetched in: what a re-sync fetches again. */
+  @Column({ name: 'rejected_window_start', type: 'timestamptz', nullable: true })
+  rejectedWindowStart!: Date | null;
+
+  @Column({ name: 'rejected_window_end', type: 'timestamptz', nullable: true })
+  rejectedWindowEnd!: Date | null;
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;

@@ -1,6 +1,6 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import type { Principal } from '../../common/auth/principal.js';
-import { ApiError, NotFoundError } from '../../common/errors/api-error.js';
+import { ApiError } from '../../common/errors/api-error.js';
 import { DeviceSyncService } from '../../ingestors/sync/device-sync.service.js';
 import { LinkLock, type LinkLease } from '../../ingestors/sync/link-lock.js';
 import { describe } from '../../ingestors/sync/sync.service.js';
@@ -8,6 +8,7 @@ import { PatientAccessService } from '../patient-access.service.js';
 import { ProviderLinkRepository } from '../repositories/provider-link.repository.js';
 import { syncErrorCode } from '../../ingestors/sync/sync-errors.js';
 import type { DeviceSyncResultDto } from './dto/device-sync.dto.js';
+import { activeLinkOf } from './active-link.js';
 
 /** How long the request waits for a sync of the same link that is running in a worker. */
 const LOCK_WAIT_MS = 10_000;
@@ -32,17 +33,7 @@ export class DeviceSyncTriggerService {
 
   async trigger(principal: Principal, ehrUserId: string, provider: string): Promise<DeviceSyncResultDto> {
     const user = await this.access.visibleUser(principal, ehrUserId);
-    const link = (await this.links.findCurrentByUser(user.id)).find(
-      (l) => l.provider.providerType === provider,
-    );
-    if (link === undefined) {
-      throw new NotFoundError(`User ${ehrUserId} has no ${provider} link`);
-    }
-    if (link.status !== 'active') {
-      throw new ApiError(HttpStatus.CONFLICT, 'link_not_active', `The ${provider} link is ${link.status}`, {
-        link_status: [link.status],
-      });
-    }
+    const link = await activeLinkOf(this.links, user, provider);
     const now = new Date();
     const base = { sync_id: syncId(now), ehr_user_id: ehrUserId, provider };
     const lease = await this.waitForLock(link.id);

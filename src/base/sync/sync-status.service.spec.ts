@@ -18,6 +18,8 @@ function state(values: Partial<SyncState>): SyncState {
     lastError: null,
     backfillChunksDone: null,
     backfillChunksTotal: null,
+    rejectedRecords: null,
+    rejectedReason: null,
     ...values,
   });
 }
@@ -43,6 +45,7 @@ describe(summarize.name, () => {
       last_sync: T2.toISOString(),
       records_synced: 15,
       errors: [],
+      rejected: [],
     });
   });
 
@@ -86,6 +89,7 @@ describe(summarize.name, () => {
         { data_type: 'ecg', message: SYNC_ERRORS.provider_unavailable, occurred_at: T2.toISOString() },
         { data_type: 'sleep', message: 'Sync failed', occurred_at: null },
       ],
+      rejected: [],
     });
   });
 
@@ -99,6 +103,7 @@ describe(summarize.name, () => {
       last_sync: T1.toISOString(),
       records_synced: 3,
       errors: [],
+      rejected: [],
     });
   });
 
@@ -117,6 +122,46 @@ describe(summarize.name, () => {
       last_sync: null,
       records_synced: null,
       errors: [],
+      rejected: [],
+    });
+  });
+
+  it('should report partially_rejected with the refused records per data type and why', () => {
+    const summary = summarize([
+      state({ dataType: 'steps', lastAttemptAt: T1, lastSuccessAt: T1, recordsSynced: 7 }),
+      state({
+        dataType: 'weight',
+        status: 'partially_rejected',
+        lastAttemptAt: T2,
+        lastSuccessAt: T2,
+        recordsSynced: 2,
+        lastError: 'consent_missing',
+        rejectedRecords: 2,
+        rejectedReason: 'consent_missing',
+      }),
+    ]);
+    expect(summary).toEqual({
+      status: 'partially_rejected',
+      last_sync: T2.toISOString(),
+      records_synced: 9,
+      errors: [{ data_type: 'weight', message: SYNC_ERRORS.consent_missing, occurred_at: T2.toISOString() }],
+      rejected: [{ data_type: 'weight', records: 2, reason: 'consent_missing' }],
+    });
+  });
+
+  it('should let a failed data type outrank refused records, and keep listing them', () => {
+    const summary = summarize([
+      state({ dataType: 'steps', status: 'failed', lastAttemptAt: T1, lastError: 'provider_unavailable' }),
+      state({
+        dataType: 'weight',
+        status: 'partially_rejected',
+        rejectedRecords: 1,
+        rejectedReason: 'jhe_rejected',
+      }),
+    ]);
+    expect(summary).toMatchObject({
+      status: 'failed',
+      rejected: [{ data_type: 'weight', records: 1, reason: 'jhe_rejected' }],
     });
   });
 

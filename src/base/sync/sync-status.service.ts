@@ -41,7 +41,8 @@ export function patientOf(user: EhrUser): SyncPatientDto {
 
 /**
  * Folds the per-data-type SyncState rows of one link into the spec's per-provider summary: the newest success,
- * the records the latest syncs delivered, and the data types whose last attempt failed or left refused records.
+ * the records the latest syncs delivered, the data types whose last attempt failed or left refused records, and
+ * the records a JupyterHealth Exchange refused that wait for a re-sync (partially_rejected when nothing is worse).
  */
 export function summarize(states: readonly SyncState[]): ProviderSyncSummaryDto {
   if (states.length === 0) {
@@ -61,6 +62,8 @@ export function summarize(states: readonly SyncState[]): ProviderSyncSummaryDto 
     status = patient;
   } else if (failed.length > 0) {
     status = 'failed';
+  } else if (states.some((s) => s.status === 'partially_rejected')) {
+    status = 'partially_rejected';
   } else {
     status = lastSuccess === null ? 'no_recent_sync' : 'completed';
   }
@@ -82,6 +85,17 @@ export function summarize(states: readonly SyncState[]): ProviderSyncSummaryDto 
         occurred_at: s.lastAttemptAt?.toISOString() ?? null,
       })),
     ...(backfill === undefined ? {} : { backfill }),
+    rejected: states.flatMap((s) =>
+      (s.rejectedRecords ?? 0) > 0
+        ? [
+            {
+              data_type: s.dataType,
+              records: s.rejectedRecords ?? 0,
+              reason: s.rejectedReason ?? 'jhe_rejected',
+            },
+          ]
+        : [],
+    ),
   };
 }
 

@@ -1,13 +1,16 @@
-import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
+  ApiResponse,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { CurrentPrincipal } from '../../common/auth/auth.decorators.js';
+import type { Request } from 'express';
+import { CurrentPrincipal, ServiceOnly } from '../../common/auth/auth.decorators.js';
+import { requestIdOf } from '../../common/http/request-id.js';
 import type { Principal } from '../../common/auth/principal.js';
 import { ApiErrorResponses } from '../../common/errors/api-error.docs.js';
 import { RateLimit } from '../../common/rate-limit/rate-limit.decorator.js';
@@ -23,6 +26,8 @@ import {
 import { SyncStatusService } from './sync-status.service.js';
 import { DeviceSyncTriggerService } from './device-sync-trigger.service.js';
 import { DeviceSyncResultDto, TriggerDeviceSyncDto } from './dto/device-sync.dto.js';
+import { ResyncRejectedDto, ResyncRejectedParams } from './dto/resync.dto.js';
+import { ResyncRejectedService } from './resync-rejected.service.js';
 
 @ApiTags('sync')
 @ApiBearerAuth()
@@ -33,6 +38,7 @@ export class SyncController {
   constructor(
     private readonly sync: SyncStatusService,
     private readonly deviceSync: DeviceSyncTriggerService,
+    private readonly resync: ResyncRejectedService,
   ) {}
 
   @Get('status')
@@ -77,5 +83,27 @@ export class SyncController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<DeviceSyncResultDto> {
     return this.deviceSync.trigger(principal, body.ehr_user_id, provider);
+  }
+
+  @Post(':ehr_user_id/:provider/resync-rejected')
+  @HttpCode(202)
+  @ServiceOnly()
+  @RateLimit('device_sync')
+  @ApiOperation({
+    summary: 'Fetch and publish again the records a JupyterHealth Exchange refused (service only)',
+    description:
+      'For a patient who has since consented: queues one sync of the windows whose records JHE refused ' +
+      '(sync status `rejected`). When they publish, the data types go back to completed and the counts clear; ' +
+      'refused again, they stay partially_rejected. Nothing refused: queued false.',
+  })
+  @ApiResponse({ status: 202, type: ResyncRejectedDto })
+  @ApiErrorResponses(400, 401, 403, 404, 409, 429)
+  resyncRejected(
+    @Param() params: ResyncRejectedParams,
+    @Param('provider', SupportedProviderPipe) provider: string,
+    @CurrentPrincipal() principal: Principal,
+    @Req() req: Request,
+  ): Promise<ResyncRejectedDto> {
+    return this.resync.resync(principal, params.ehr_user_id, provider, requestIdOf(req));
   }
 }

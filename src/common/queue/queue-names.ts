@@ -24,7 +24,7 @@ export const ALL_QUEUES: readonly QueueName[] = Object.values(QueueName);
  * Also the deduplication key of a user sync (with the link): each schedule has its own strategy, so a queued sync
  * of one schedule never swallows another's (a waiting nightly job used to drop the weekly reconciliation).
  */
-export type SyncStrategy = 'realtime' | 'incremental' | 'initial' | 'nightly' | 'weekly';
+export type SyncStrategy = 'realtime' | 'incremental' | 'initial' | 'nightly' | 'weekly' | 'resync';
 
 /**
  * Job payloads, per queue. They carry ids and time windows only: a job never holds a health value, because
@@ -58,6 +58,8 @@ export const PRIORITY: Readonly<Record<SyncStrategy, number>> = {
   realtime: 1,
   incremental: 3,
   initial: 4,
+  // A re-sync of refused records' windows, asked for by the EHR after the patient consented.
+  resync: 4,
   nightly: 5,
   weekly: 6,
 };

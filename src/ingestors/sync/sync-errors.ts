@@ -25,6 +25,12 @@ export const SYNC_ERRORS = {
   fhir_rate_limited: "The FHIR server's rate limit is spent; retry later",
   fhir_rejected: 'The FHIR server refused the resources; retrying will not help',
   fhir_not_configured: 'This deployment has no usable FHIR target',
+  consent_missing:
+    'The JupyterHealth Exchange refused some records: the patient has not consented to their scope. Once the ' +
+    'patient consents, POST /api/base/sync/{ehr_user_id}/{provider}/resync-rejected/ publishes them',
+  jhe_rejected:
+    'The JupyterHealth Exchange refused some records (not for consent); the rest were published. A re-sync ' +
+    '(POST /api/base/sync/{ehr_user_id}/{provider}/resync-rejected/) tries them again',
   awaiting_patient:
     'The patient has no usable FHIR Patient reference yet: map it with PUT /api/base/patients/{ehr_user_id}/; ' +
     'the sync runs when the mapping arrives',

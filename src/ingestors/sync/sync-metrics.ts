@@ -6,6 +6,7 @@ export const SYNC_METRIC = {
   duration: 'ohe_sync_duration_seconds',
   dataPoints: 'ohe_data_points_processed_total',
   fhirRejected: 'ohe_fhir_rejected_records_total',
+  jheRejected: 'ohe_jhe_rejected_records_total',
 } as const;
 
 /**
@@ -34,5 +35,12 @@ export const syncMetricProviders = [
     name: SYNC_METRIC.fhirRejected,
     help: 'Records the FHIR server refused (422) and that were skipped; the rest of their window was published',
     labelNames: ['provider', 'data_type'],
+  }),
+  // Entries a JupyterHealth Exchange refused (reason consent_missing for a 403, else jhe_rejected); they wait in
+  // the sync state (partially_rejected) for a re-sync on request, which counts them again if refused again.
+  makeCounterProvider({
+    name: SYNC_METRIC.jheRejected,
+    help: 'Entries the JupyterHealth Exchange refused in batch responses, per data type and reason',
+    labelNames: ['data_type', 'reason'],
   }),
 ];

@@ -17,7 +17,8 @@ import { SYNC_METRIC } from './sync-metrics.js';
 import { publishSlices, sliceBackfill, type ChunkStep } from './backfill-plan.js';
 import { planSync, splitDeferred, type PlannedFetch } from './sync-plan.js';
 import { syncErrorCode } from './sync-errors.js';
-import { countRefused } from './refused-records.js';
+import { countRefused, FHIR_REJECTED, refusalsOf, type RefusalTally } from './refused-records.js';
+import { RejectedRecordsRepository } from './rejected-records.repository.js';
 import { PatientGate } from './patient-gate.js';
 
 export type UserSyncJob = JobDataByQueue[QueueName.UserSync];
@@ -32,8 +33,11 @@ export interface SyncReport {
   readonly created: number;
   readonly updated: number;
   readonly unchanged: number;
-  /** Records the FHIR server refused for good, per data type (kept as fhir_rejected in the sync state). */
-  readonly refused?: Readonly<Record<string, number>>;
+  /**
+   * Records the target refused, per data type and reason: fhir_rejected (a FHIR server's 422, kept as the state's
+   * error) or a JupyterHealth Exchange's consent_missing / jhe_rejected (the state becomes partially_rejected).
+   */
+  readonly refused?: Readonly<RefusalTally>;
   /** Hourly links: routed notifications reaching into the running hour wait for it; sync again at this time. */
   readonly resyncAt?: Date;
   /**
@@ -68,10 +72,12 @@ export class SyncService {
     private readonly tokens: TokenService,
     private readonly publisher: RecordPublisher,
     private readonly patients: PatientGate,
+    private readonly rejections: RejectedRecordsRepository,
     @InjectMetric(SYNC_METRIC.operations) private readonly operations: Counter,
     @InjectMetric(SYNC_METRIC.duration) private readonly duration: Histogram,
     @InjectMetric(SYNC_METRIC.dataPoints) private readonly dataPoints: Counter,
     @InjectMetric(SYNC_METRIC.fhirRejected) private readonly fhirRejected: Counter,
+    @InjectMetric(SYNC_METRIC.jheRejected) private readonly jheRejected: Counter,
   ) {}
 
   async run(job: UserSyncJob, lease: LeaseFence, now = new Date()): Promise<SyncReport> {
@@ -142,18 +148,24 @@ export class SyncService {
       await lease.assertHeld();
       const coveredThrough = job.strategy === 'realtime' ? null : latestEnd(plan);
       for (const type of planned) {
-        const refused = report.refused?.[type] ?? 0;
-        // The window is done even so: re-fetching it would only be refused again, every time.
+        const { fhirRejected, jhe, jheByReason } = refusalsOf(report.refused?.[type]);
+        const window = spanOf(plan, type);
+        // The window is done even so: a FHIR refusal would only be refused again, every time, and a JHE one waits
+        // for a re-sync on request (after the patient consents) of the window recorded here.
         await this.links.markSucceeded(link.id, type, {
           at: new Date(),
           records: report.records[type] ?? 0,
           coveredThrough,
-          error: refused > 0 ? 'fhir_rejected' : null,
-          window: spanOf(plan, type),
+          error: fhirRejected > 0 ? FHIR_REJECTED : null,
+          window,
         });
-        if (refused > 0) {
-          this.fhirRejected.inc({ provider: link.provider, data_type: type }, refused);
+        await this.rejections.record(link.id, type, { ...jhe, window });
+        if (fhirRejected > 0) {
+          this.fhirRejected.inc({ provider: link.provider, data_type: type }, fhirRejected);
         }
+        jheByReason.forEach(([reason, n]) => {
+          this.jheRejected.inc({ data_type: type, reason }, n);
+        });
         this.operations.inc({ provider: link.provider, operation_type: `${type}_fetch`, status: 'success' });
       }
       await this.links.finishRouted(finished);
@@ -182,7 +194,7 @@ export class SyncService {
   ): Promise<SyncReport> {
     const ctx = dataContext(link, this.tokens);
     const records: Record<string, number> = {};
-    const refused: Record<string, number> = {};
+    const refused: RefusalTally = {};
     const totals = { fetches: 0, created: 0, updated: 0, unchanged: 0 };
     for (const { fetch, chunk, done, total } of steps) {
       const fetched = await adapter.fetch(ctx, fetch.dataTypes, chunk);

@@ -2,7 +2,19 @@ import type { Bundle, Observation } from 'fhir/r5.js';
 import type { TransformedResource } from '../../transformers/transformed-resource.js';
 import { FhirPermanentError } from '../fhir-errors.js';
 
-export type JheEntryOutcome = 'created' | 'unchanged' | 'rejected';
+/**
+ * Why JHE refused an entry. A 403 is missing consent for the entry's scope (its Open mHealth code): the patient
+ * may grant it later, so such entries are worth fetching again then. Anything else (unknown patient or data
+ * source, invalid payload) is `jhe_rejected`.
+ */
+export const JHE_REFUSAL_REASONS = ['consent_missing', 'jhe_rejected'] as const;
+export type JheRefusalReason = (typeof JHE_REFUSAL_REASONS)[number];
+
+export type JheEntryOutcome = 'created' | 'unchanged' | JheRefusalReason;
+
+export function isJheRefusal(outcome: JheEntryOutcome): outcome is JheRefusalReason {
+  return outcome !== 'created' && outcome !== 'unchanged';
+}
 
 /**
  * Batch bundles of plain POSTs, at most `batchSize` entries each. JupyterHealth Exchange accepts neither
@@ -31,9 +43,9 @@ export function buildJheBatches(
 }
 
 /**
- * Reads a batch-response entry by entry: 201 is created, 409 (identifier already stored) is an earlier delivery
- * of the same data point, any other status is a refusal that retrying cannot fix (missing consent, unknown
- * patient or data source, invalid payload).
+ * Reads a batch-response entry by entry: 2xx is created, 409 (identifier already stored) is an earlier delivery
+ * of the same data point, 403 is missing consent, any other status a refusal that retrying cannot fix. JHE
+ * answers a batch with 200 and per-entry statuses, so the batch as a whole only fails on a malformed answer.
  * @param request - the batch that was sent
  * @param response - what the server answered
  */
@@ -52,6 +64,9 @@ export function readJheBatchResponse(request: Bundle, response: unknown): JheEnt
     if (code >= 200 && code < 300) {
       return 'created';
     }
-    return code === 409 ? 'unchanged' : 'rejected';
+    if (code === 409) {
+      return 'unchanged';
+    }
+    return code === 403 ? 'consent_missing' : 'jhe_rejected';
   });
 }

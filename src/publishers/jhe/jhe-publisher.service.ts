@@ -14,12 +14,15 @@ import { FhirClient } from '../fhir.client.js';
 import { breakerClass, FhirConfigurationError, FhirRetryableError } from '../fhir-errors.js';
 import { FHIR_METRIC, type FhirOperationLabels } from '../fhir-metrics.js';
 import { FHIR_BREAKER_NAME, type BeforeWrite, type PublishResult } from '../fhir-publisher.service.js';
-import { buildJheBatches, readJheBatchResponse } from './jhe-batch.js';
+import type { RefusedResource } from '../refusal-isolation.js';
+import { buildJheBatches, isJheRefusal, readJheBatchResponse } from './jhe-batch.js';
 
 /**
  * Publishes Open mHealth Observations to a JupyterHealth Exchange ({FHIR_BASE_URL} = {jhe}/FHIR/R5) as batch
  * bundles. A replay is safe: JHE refuses a second Observation with the same identifier (409), counted here as
- * unchanged. Refused entries are counted, never logged with their content.
+ * unchanged. Refused entries (missing consent for their scope, or any other refusal) are reported with their data
+ * type's identifier system and the reason, so the sync can record them and fetch them again once the patient
+ * consents; never logged with their content.
  */
 @Injectable()
 export class JhePublisher {
@@ -41,6 +44,7 @@ export class JhePublisher {
     beforeWrite?: BeforeWrite,
   ): Promise<PublishResult> {
     const totals = { created: 0, updated: 0, unchanged: 0, rejected: 0, bundles: 0 };
+    const refused: RefusedResource[] = [];
     if (resources.length === 0) {
       return totals;
     }
@@ -49,6 +53,7 @@ export class JhePublisher {
         'FHIR_BASE_URL is not set: there is no JupyterHealth Exchange to publish to',
       );
     }
+    const byUrl = new Map(resources.map((r) => [r.fullUrl, r]));
     for (const bundle of buildJheBatches(resources, this.config.fhir.batchSize)) {
       await beforeWrite?.();
       let response: unknown;
@@ -76,9 +81,22 @@ export class JhePublisher {
         }
         throw err;
       }
-      for (const outcome of readJheBatchResponse(bundle, response)) {
-        totals[outcome] += 1;
-        this.operations.inc({ operation: 'create', resource_type: 'Observation', status: outcome });
+      const sent = bundle.entry ?? [];
+      for (const [i, outcome] of readJheBatchResponse(bundle, response).entries()) {
+        if (isJheRefusal(outcome)) {
+          totals.rejected += 1;
+          // Entries and answers correspond by position (checked by readJheBatchResponse).
+          const item = byUrl.get(sent[i]?.fullUrl ?? '');
+          refused.push({
+            resourceType: 'Observation',
+            identifierSystem: item?.identifier.system ?? 'unknown',
+            reason: outcome,
+          });
+        } else {
+          totals[outcome] += 1;
+        }
+        const status = isJheRefusal(outcome) ? 'rejected' : outcome;
+        this.operations.inc({ operation: 'create', resource_type: 'Observation', status });
       }
       totals.bundles += 1;
       this.operations.inc({ operation: 'batch', resource_type: 'Bundle', status: 'success' });
@@ -87,6 +105,7 @@ export class JhePublisher {
       this.logger.warn(
         `JupyterHealth Exchange refused ${totals.rejected} of ${resources.length} observations`,
       );
+      return { ...totals, refused };
     }
     return totals;
   }

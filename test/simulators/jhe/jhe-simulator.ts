@@ -78,6 +78,23 @@ export class JheSimulator {
     return id;
   }
 
+  /**
+   * The patient consents to more scopes (Open mHealth codes), as through JHE's consent API; entries of these codes
+   * are stored from now on, where they were answered 403 before.
+   */
+  grantConsent(patientId: string, codes: readonly string[]): void {
+    const consents = this.patients.get(patientId);
+    if (consents === undefined) {
+      throw new Error(`no patient ${patientId}`);
+    }
+    codes.forEach((c) => consents.add(c));
+  }
+
+  /** The patient withdraws consent for these scopes: their entries are answered 403 again. */
+  revokeConsent(patientId: string, codes: readonly string[]): void {
+    codes.forEach((c) => this.patients.get(patientId)?.delete(c));
+  }
+
   addDataSource(): string {
     const id = String(70_000 + this.dataSources.size + 1);
     this.dataSources.add(id);

@@ -35,6 +35,7 @@ export const SYNC_SUMMARY_STATUSES = [
   'awaiting_patient',
   'patient_unavailable',
   'patient_replaced',
+  'partially_rejected',
 ] as const;
 export type SyncSummaryStatus = (typeof SYNC_SUMMARY_STATUSES)[number];
 
@@ -44,6 +45,22 @@ export class BackfillProgressDto {
 
   @ApiProperty({ example: 30, description: 'Provider chunks of the window in all' })
   chunks_total!: number;
+}
+
+export class RejectedRecordsDto {
+  @ApiProperty({ example: 'weight' })
+  data_type!: string;
+
+  @ApiProperty({ example: 3, description: 'Records refused and not published yet' })
+  records!: number;
+
+  @ApiProperty({
+    enum: ['consent_missing', 'jhe_rejected'],
+    example: 'consent_missing',
+    description:
+      'consent_missing: JHE answered 403 (no consent for the scope); jhe_rejected: any other refusal',
+  })
+  reason!: string;
 }
 
 export class ProviderSyncSummaryDto {
@@ -66,6 +83,15 @@ export class ProviderSyncSummaryDto {
       'progress. A failed or interrupted backfill resumes from here.',
   })
   backfill?: BackfillProgressDto;
+
+  @ApiPropertyOptional({
+    type: [RejectedRecordsDto],
+    description:
+      'JupyterHealth Exchange targets: per data type, records JHE refused in the batch response and that wait for ' +
+      'a re-sync (POST /api/base/sync/{ehr_user_id}/{provider}/resync-rejected/, after the patient consents). ' +
+      'Empty when none are left; absent when the link never synced.',
+  })
+  rejected?: RejectedRecordsDto[];
 }
 
 export class SyncPatientDto {
