@@ -8,6 +8,7 @@ import { InboxDedupWindow1764300000000 } from './1764300000000-inbox-dedup-windo
 import { InboxDeadLetters1764400000000 } from './1764400000000-inbox-dead-letters.js';
 import { SyncBackfillProgress1764500000000 } from './1764500000000-sync-backfill-progress.js';
 import { PatientMapping1764600000000 } from './1764600000000-patient-mapping.js';
+import { Organizations1764700000000 } from './1764700000000-organizations.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (no glob) so the same list loads under the test runner,
@@ -24,4 +25,5 @@ export const MIGRATIONS = [
   InboxDeadLetters1764400000000,
   SyncBackfillProgress1764500000000,
   PatientMapping1764600000000,
+  Organizations1764700000000,
 ];

@@ -76,6 +76,14 @@ export class EnvironmentVariables extends ShutdownEnvironmentVariables {
   @Matches(/^[A-Za-z0-9_.:-]{1,128}$/, { message: 'OIDC_SERVICE_CLAIM must be a claim name' })
   OIDC_SERVICE_CLAIM = 'scope';
 
+  /**
+   * Claim carrying the slug of the token's organization. Unset: every token belongs to the default organization.
+   * Set: a token without it is refused.
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.:-]{1,128}$/, { message: 'OIDC_ORG_CLAIM must be a claim name' })
+  OIDC_ORG_CLAIM?: string;
+
   /** The OIDC_SERVICE_CLAIM value of service tokens; required with OIDC_ISSUER (checked in securityConfig). */
   @IsOptional()
   @IsString()

@@ -9,6 +9,8 @@ const ISSUER = 'ohe-link';
 
 /** What a link attempt's state binds: who is linked, to what, and where the browser goes afterwards. */
 export interface LinkContext {
+  /** The organization of the principal that started the link: the patient is that organization's. */
+  readonly organizationId: string;
   readonly ehrUserId: string;
   readonly provider: string;
   readonly successUrl: string | undefined;
@@ -54,6 +56,7 @@ export class LinkStateService {
     }
     const expSeconds = Math.floor(Date.now() / 1000) + STATE_TTL_S;
     const state = await new SignJWT({
+      org: context.organizationId,
       ehr: context.ehrUserId,
       ok: context.successUrl,
       err: context.errorUrl,
@@ -80,7 +83,7 @@ export class LinkStateService {
         algorithms: ['HS256'],
         issuer: ISSUER,
         audience: provider,
-        requiredClaims: ['jti', 'exp', 'ehr'],
+        requiredClaims: ['jti', 'exp', 'ehr', 'org'],
       }));
     } catch (err) {
       throw new InvalidStateError(`state rejected: ${(err as Error).message}`);
@@ -91,6 +94,7 @@ export class LinkStateService {
     }
     const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
     return {
+      organizationId: String(payload['org']),
       ehrUserId: String(payload['ehr']),
       provider,
       successUrl: text(payload['ok']),

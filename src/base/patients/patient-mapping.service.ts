@@ -35,7 +35,7 @@ export class PatientMappingService {
     requestId: string,
   ): Promise<PatientMappingDto> {
     const mapping = await this.mappingOf(body);
-    const user = await this.users.upsert(ehrUserId);
+    const user = await this.users.upsert(principal.organizationId, ehrUserId);
     const saved = await this.users.setMapping(user.id, mapping, new Date());
     await this.audit.record({
       actor: principal.subject,
