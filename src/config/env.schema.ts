@@ -22,6 +22,9 @@ export const FHIR_TARGETS = ['fhir', 'jhe'] as const;
 export const FHIR_WRITE_MODES = ['conditional-create', 'conditional-update'] as const;
 export const FHIR_AUTH_MODES = ['none', 'static', 'client_credentials', 'smart_backend'] as const;
 export const FHIR_SIGNING_ALGS = ['RS384', 'ES384'] as const;
+/** What the service writes; also the scopes an organization's OAuth client asks for unless it names its own. */
+export const DEFAULT_FHIR_SCOPES =
+  'system/Observation.cu system/DiagnosticReport.cu system/Device.cu system/DeviceAssociation.cu';
 
 /**
  * The raw environment as the service accepts it. Every setting the service reads is declared here so that a
@@ -228,6 +231,5 @@ export class EnvironmentVariables extends ShutdownEnvironmentVariables {
 
   @IsString()
   @MinLength(1)
-  FHIR_SCOPES =
-    'system/Observation.cu system/DiagnosticReport.cu system/Device.cu system/DeviceAssociation.cu';
+  FHIR_SCOPES = DEFAULT_FHIR_SCOPES;
 }

@@ -7,6 +7,7 @@ import { FhirClient } from './fhir.client.js';
 import { fhirMetricProviders } from './fhir-metrics.js';
 import { FhirPublisher } from './fhir-publisher.service.js';
 import { JhePublisher } from './jhe/jhe-publisher.service.js';
+import { OrganizationPublisherRegistry } from './organizations/organization-publishers.js';
 import { PatientDirectory } from './patient-directory.js';
 import { RecordPublisher } from './record-publisher.service.js';
 
@@ -28,9 +29,10 @@ import { RecordPublisher } from './record-publisher.service.js';
     JhePublisher,
     RecordPublisher,
     PatientDirectory,
+    OrganizationPublisherRegistry,
     ...fhirMetricProviders,
   ],
-  exports: [FhirPublisher, JhePublisher, RecordPublisher, PatientDirectory],
+  exports: [FhirPublisher, JhePublisher, RecordPublisher, PatientDirectory, OrganizationPublisherRegistry],
 })
 export class PublishersModule implements OnModuleInit {
   constructor(private readonly config: AppConfig) {}
