@@ -33,10 +33,13 @@ import { PublishersModule } from '../publishers/publishers.module.js';
 import { PatientsController } from './patients/patients.controller.js';
 import { PatientMappingService } from './patients/patient-mapping.service.js';
 import { PatientResolver } from './patients/patient-resolver.js';
+import { OrganizationsController } from './organizations/organizations.controller.js';
+import { OrganizationsService } from './organizations/organizations.service.js';
+import { OrganizationView } from './organizations/organization-view.js';
 
 /**
- * The clinical app's REST API under /api/base: providers, links, sync status, patient mappings and the inbox's dead
- * letters.
+ * The clinical app's REST API under /api/base: providers, links, sync status, patient mappings, the inbox's dead
+ * letters and (for platform principals) organizations.
  */
 @Module({
   imports: [
@@ -50,6 +53,7 @@ import { PatientResolver } from './patients/patient-resolver.js';
     LinkController,
     FailedInboxController,
     PatientsController,
+    OrganizationsController,
   ],
   providers: [
     EhrUserRepository,
@@ -74,6 +78,8 @@ import { PatientResolver } from './patients/patient-resolver.js';
     FailedInboxService,
     PatientMappingService,
     PatientResolver,
+    OrganizationsService,
+    OrganizationView,
   ],
 })
 export class BaseModule {}
