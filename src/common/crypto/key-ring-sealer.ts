@@ -24,6 +24,15 @@ export class KeyRingSealer {
     return this.ringCipher !== undefined;
   }
 
+  get currentKeyId(): string {
+    return this.need('secrets').currentKeyId;
+  }
+
+  /** Whether a value sealed under `keyId` should be sealed again under the current key. */
+  isStale(keyId: string): boolean {
+    return this.need('secrets').isStale(keyId);
+  }
+
   /** @param what - what cannot be kept without the ring, for the error message */
   protected need(what: string): TokenCipher {
     if (this.ringCipher === undefined) {

@@ -38,6 +38,32 @@ export class OrganizationRepository {
     return (result.affected ?? 0) > 0;
   }
 
+  /** Organizations whose auth settings are sealed under another key than `currentKeyId`. */
+  async staleSecretIds(currentKeyId: string): Promise<Array<{ id: string; sealed: string }>> {
+    const rows = await this.repo.query<{ id: string; fhir_auth_enc: string }[]>(
+      `SELECT id, fhir_auth_enc FROM organizations
+        WHERE fhir_auth_enc IS NOT NULL AND fhir_auth_key_id IS DISTINCT FROM $1 ORDER BY id`,
+      [currentKeyId],
+    );
+    return rows.map((r) => ({ id: r.id, sealed: r.fhir_auth_enc }));
+  }
+
+  /**
+   * Replaces the sealed settings if they are still `previous` (a PATCH meanwhile wins). updated_at stays: the
+   * settings are the same, so the publishers built from them need no rebuild.
+   */
+  async resealSecret(
+    id: string,
+    previous: string,
+    sealed: { keyId: string; value: string },
+  ): Promise<boolean> {
+    const [, affected] = await this.repo.query<[unknown, number]>(
+      `UPDATE organizations SET fhir_auth_enc = $3, fhir_auth_key_id = $4 WHERE id = $1 AND fhir_auth_enc = $2`,
+      [id, previous, sealed.value, sealed.keyId],
+    );
+    return affected > 0;
+  }
+
   /** Whether any patient, API key or pending link still belongs to the organization. */
   async inUse(id: string): Promise<boolean> {
     const [row] = await this.repo.query<{ used: boolean }[]>(

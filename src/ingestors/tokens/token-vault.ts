@@ -23,10 +23,6 @@ interface PlainPair {
  */
 @Injectable()
 export class TokenVault extends KeyRingSealer {
-  get currentKeyId(): string {
-    return this.tokenCipher().currentKeyId;
-  }
-
   seal(linkId: number, tokens: PlainPair): SealedPair {
     return this.sealAt('provider_links', linkId, tokens);
   }
@@ -42,10 +38,6 @@ export class TokenVault extends KeyRingSealer {
 
   openPending(pendingId: string, column: TokenColumn, value: string): string {
     return this.tokenCipher().decrypt(value, aad('pending_links', pendingId, column));
-  }
-
-  isStale(keyId: string): boolean {
-    return this.tokenCipher().isStale(keyId);
   }
 
   private sealAt(table: SealedTable, id: number | string, tokens: PlainPair): SealedPair {
