@@ -4,7 +4,7 @@ import { QueueName } from '../../src/common/queue/queue-names.js';
 import { CircuitBreakerRegistry } from '../../src/common/resilience/circuit-breaker.registry.js';
 import { FhirTestServer } from '../simulators/fhir/fhir-test-server.js';
 import { newWithingsUser, WEBHOOK_SECRET } from './linking.harness.js';
-import { createOrganization, keyFor } from './organizations.harness.js';
+import { call, createOrganization, keyFor } from './organizations.harness.js';
 import {
   eventually,
   linkAndBackfill,
@@ -33,9 +33,9 @@ describe('organizations: each organization publishes to its own target', () => {
   let a: Tenant;
   let b: Tenant;
 
-  /** Plants a weight at the simulator and notifies it; returns the identifier value its Observation carries. */
-  async function newWeight(t: Tenant, kg: number): Promise<string> {
-    const date = Math.floor(Date.now() / 1000) - 600;
+  /** Plants a weight `agoS` seconds back and notifies it; returns the identifier value its Observation carries. */
+  async function newWeight(t: Tenant, kg: number, agoS = 600): Promise<string> {
+    const date = Math.floor(Date.now() / 1000) - agoS;
     const group = h.withings.addMeasureGroup(t.userid, {
       date,
       measures: [{ type: 1, value: kg * 1000, unit: -3 }],
@@ -123,4 +123,22 @@ describe('organizations: each organization publishes to its own target', () => {
     expect(await stores(b.fhir, aWeight)).toBe(false);
     expect(await stores(h.fhir, aWeight)).toBe(false);
   }, 90_000);
+
+  it("should publish to an organization's new target from the next sync after a PATCH", async () => {
+    const token = `token-c-${randomBytes(6).toString('hex')}`;
+    const moved = await FhirTestServer.start({ requireBearer: [token] });
+    try {
+      const res = await call(h, await keyFor(h, 'platform'), 'PATCH', `/api/base/organizations/${b.slug}/`, {
+        fhir_base_url: moved.baseUrl,
+        fhir_auth: { kind: 'static_header', value: token },
+      });
+      expect(res.status).toBe(200);
+      // Another window than B's last weight: a repeated notification of one window is deduplicated.
+      const weight = await newWeight(b, 73, 1800);
+      await eventually(() => stores(moved, weight), "B's weight at B's new target", 15_000);
+      expect(await stores(b.fhir, weight)).toBe(false);
+    } finally {
+      await moved.stop();
+    }
+  });
 });
