@@ -30,6 +30,7 @@ import { SyncController } from './sync/sync.controller.js';
 import { DeviceSyncTriggerService } from './sync/device-sync-trigger.service.js';
 import { SupportedProviderPipe } from './supported-provider.pipe.js';
 import { PublishersModule } from '../publishers/publishers.module.js';
+import { OrganizationPublishersModule } from '../publishers/organizations/organization-publishers.module.js';
 import { PatientsController } from './patients/patients.controller.js';
 import { PatientMappingService } from './patients/patient-mapping.service.js';
 import { PatientResolver } from './patients/patient-resolver.js';
@@ -46,6 +47,7 @@ import { OrganizationView } from './organizations/organization-view.js';
     TypeOrmModule.forFeature([EhrUser, Provider, ProviderLink, SyncState]),
     IngestorsModule,
     PublishersModule,
+    OrganizationPublishersModule,
   ],
   controllers: [
     ProvidersController,

@@ -4,6 +4,7 @@ import { inboxMetricProviders } from '../metrics/inbox-metrics.js';
 import { retentionMetricProviders } from '../metrics/retention-metrics.js';
 import { subscriptionMetricProviders } from '../metrics/subscription-metrics.js';
 import { PublishersModule } from '../publishers/publishers.module.js';
+import { OrganizationPublishersModule } from '../publishers/organizations/organization-publishers.module.js';
 import { InboxReconciler } from '../webhooks/inbox/inbox-reconciler.service.js';
 import { IngestorsModule } from './ingestors.module.js';
 import { DeviceSyncProcessor } from './processors/device-sync.processor.js';
@@ -22,7 +23,7 @@ import { NotificationRoutingRepository } from './sync/notification-routing.repos
  * repeatable job of the maintenance queue.
  */
 @Module({
-  imports: [IngestorsModule, PublishersModule],
+  imports: [IngestorsModule, PublishersModule, OrganizationPublishersModule],
   providers: [
     NotificationRoutingRepository,
     LinkMaintenanceProcessor,

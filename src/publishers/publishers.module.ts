@@ -7,7 +7,6 @@ import { FhirClient } from './fhir.client.js';
 import { fhirMetricProviders } from './fhir-metrics.js';
 import { FhirPublisher } from './fhir-publisher.service.js';
 import { JhePublisher } from './jhe/jhe-publisher.service.js';
-import { OrganizationPublisherRegistry } from './organizations/organization-publishers.js';
 import { PatientDirectory } from './patient-directory.js';
 import { RecordPublisher } from './record-publisher.service.js';
 
@@ -29,10 +28,10 @@ import { RecordPublisher } from './record-publisher.service.js';
     JhePublisher,
     RecordPublisher,
     PatientDirectory,
-    OrganizationPublisherRegistry,
     ...fhirMetricProviders,
   ],
-  exports: [FhirPublisher, JhePublisher, RecordPublisher, PatientDirectory, OrganizationPublisherRegistry],
+  // The metrics too: the per-organization publishers (OrganizationPublishersModule) count into the same series.
+  exports: [FhirPublisher, JhePublisher, RecordPublisher, PatientDirectory, ...fhirMetricProviders],
 })
 export class PublishersModule implements OnModuleInit {
   constructor(private readonly config: AppConfig) {}
