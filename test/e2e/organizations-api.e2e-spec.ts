@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ORGANIZATION_ID } from '../../src/common/organizations/organization.entity.js';
 import { createLink, createUser, newEhrUserId } from '../support/fixtures.js';
 import { startLinkingHarness, type LinkingHarness } from './linking.harness.js';
 import { EXISTING_PATIENT_ROUTES, type PatientRoute } from './patient-routes.js';
@@ -101,6 +104,39 @@ describe('organizations API', () => {
     expect(patch).toMatchObject({ status: 409, body: { error: 'default_organization_target' } });
     expect((await call(s, platform, 'DELETE', '/api/base/organizations/default/')).body).toMatchObject({
       error: 'default_organization',
+    });
+  });
+
+  it('should issue API keys of an organization from the CLI (--organization, default `default`)', async () => {
+    const name = slug('cli');
+    const id = await createOrganization(s, platform, {
+      slug: name,
+      name: 'CLI',
+      fhir_base_url: 'http://cli.test/fhir',
+    });
+    const cli = (...args: string[]): Promise<{ stdout: string }> =>
+      promisify(execFile)(
+        'node',
+        ['dist/src/common/auth/api-key.cli.js', 'create', '--name', 'cli', ...args],
+        {
+          env: { PATH: process.env['PATH'], DATABASE_URL: h.t.config.databaseUrl, LOG_LEVEL: 'silent' },
+        },
+      );
+    const issued = JSON.parse((await cli('--role', 'service', '--organization', name)).stdout) as {
+      id: string;
+    };
+    const plain = JSON.parse((await cli('--role', 'service')).stdout) as { id: string; organization: string };
+    const rows = await h.t.dataSource.query<{ id: string; organization_id: string }[]>(
+      `SELECT id, organization_id FROM api_keys WHERE id = ANY($1) ORDER BY id = $2 DESC`,
+      [[issued.id, plain.id], issued.id],
+    );
+    expect(rows).toEqual([
+      { id: issued.id, organization_id: id },
+      { id: plain.id, organization_id: DEFAULT_ORGANIZATION_ID },
+    ]);
+    expect(plain.organization).toBe('default');
+    await expect(cli('--role', 'service', '--organization', 'no-such-org')).rejects.toMatchObject({
+      code: 2,
     });
   });
 
