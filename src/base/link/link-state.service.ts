@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
+import { DEFAULT_ORGANIZATION_ID } from '../../common/organizations/organization.entity.js';
 import { RedisService } from '../../common/redis/redis.service.js';
 import { AppConfig } from '../../config/app-config.js';
 
@@ -83,7 +84,7 @@ export class LinkStateService {
         algorithms: ['HS256'],
         issuer: ISSUER,
         audience: provider,
-        requiredClaims: ['jti', 'exp', 'ehr', 'org'],
+        requiredClaims: ['jti', 'exp', 'ehr'],
       }));
     } catch (err) {
       throw new InvalidStateError(`state rejected: ${(err as Error).message}`);
@@ -94,7 +95,8 @@ export class LinkStateService {
     }
     const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
     return {
-      organizationId: String(payload['org']),
+      // A state issued before organizations existed (a flow in progress across the upgrade) is the default's.
+      organizationId: text(payload['org']) ?? DEFAULT_ORGANIZATION_ID,
       ehrUserId: String(payload['ehr']),
       provider,
       successUrl: text(payload['ok']),
