@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { BaseModule } from './base/base.module.js';
 import { AuthModule } from './common/auth/auth.module.js';
+import { OrganizationsModule } from './common/organizations/organizations.module.js';
 import { AcceptVersionMiddleware } from './common/http/accept-version.middleware.js';
 import { CorsMiddleware } from './common/http/cors.middleware.js';
 import { LoggingModule } from './common/logging/logging.module.js';
@@ -42,6 +43,7 @@ export class AppModule implements NestModule {
         RedisModule,
         ResilienceModule,
         QueueModule,
+        OrganizationsModule,
         AuthModule,
         RateLimitModule,
         MetricsModule,

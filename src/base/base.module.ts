@@ -31,19 +31,24 @@ import { DeviceSyncTriggerService } from './sync/device-sync-trigger.service.js'
 import { ResyncRejectedService } from './sync/resync-rejected.service.js';
 import { SupportedProviderPipe } from './supported-provider.pipe.js';
 import { PublishersModule } from '../publishers/publishers.module.js';
+import { OrganizationPublishersModule } from '../publishers/organizations/organization-publishers.module.js';
 import { PatientsController } from './patients/patients.controller.js';
 import { PatientMappingService } from './patients/patient-mapping.service.js';
 import { PatientResolver } from './patients/patient-resolver.js';
+import { OrganizationsController } from './organizations/organizations.controller.js';
+import { OrganizationsService } from './organizations/organizations.service.js';
+import { OrganizationView } from './organizations/organization-view.js';
 
 /**
- * The clinical app's REST API under /api/base: providers, links, sync status, patient mappings and the inbox's dead
- * letters.
+ * The clinical app's REST API under /api/base: providers, links, sync status, patient mappings, the inbox's dead
+ * letters and (for platform principals) organizations.
  */
 @Module({
   imports: [
     TypeOrmModule.forFeature([EhrUser, Provider, ProviderLink, SyncState]),
     IngestorsModule,
     PublishersModule,
+    OrganizationPublishersModule,
   ],
   controllers: [
     ProvidersController,
@@ -51,6 +56,7 @@ import { PatientResolver } from './patients/patient-resolver.js';
     LinkController,
     FailedInboxController,
     PatientsController,
+    OrganizationsController,
   ],
   providers: [
     EhrUserRepository,
@@ -76,6 +82,8 @@ import { PatientResolver } from './patients/patient-resolver.js';
     FailedInboxService,
     PatientMappingService,
     PatientResolver,
+    OrganizationsService,
+    OrganizationView,
   ],
 })
 export class BaseModule {}

@@ -177,13 +177,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 /** A PEM pasted into one env line usually arrives with literal `\n`s. */
-function normalizePrivateKey(raw: string): string {
+export function normalizePrivateKey(raw: string): string {
   const text = raw.trim();
   return text.startsWith('-----BEGIN') && !text.includes('\n') ? text.replace(/\\n/g, '\n') : text;
 }
 
 /** The algorithm the key can sign with, or why it cannot be used: a bad key should stop boot, not the first publish. */
-function signingAlgFor(
+export function signingAlgFor(
   key: string,
   wanted: FhirSigningAlg | undefined,
 ): FhirSigningAlg | { problem: string } {

@@ -22,6 +22,9 @@ export const FHIR_TARGETS = ['fhir', 'jhe'] as const;
 export const FHIR_WRITE_MODES = ['conditional-create', 'conditional-update'] as const;
 export const FHIR_AUTH_MODES = ['none', 'static', 'client_credentials', 'smart_backend'] as const;
 export const FHIR_SIGNING_ALGS = ['RS384', 'ES384'] as const;
+/** What the service writes; also the scopes an organization's OAuth client asks for unless it names its own. */
+export const DEFAULT_FHIR_SCOPES =
+  'system/Observation.cu system/DiagnosticReport.cu system/Device.cu system/DeviceAssociation.cu';
 
 /**
  * The raw environment as the service accepts it. Every setting the service reads is declared here so that a
@@ -75,6 +78,14 @@ export class EnvironmentVariables extends ShutdownEnvironmentVariables {
   /** Claim that marks service tokens; `scope` and `scp` are space-separated scope lists. */
   @Matches(/^[A-Za-z0-9_.:-]{1,128}$/, { message: 'OIDC_SERVICE_CLAIM must be a claim name' })
   OIDC_SERVICE_CLAIM = 'scope';
+
+  /**
+   * Claim carrying the slug of the token's organization. Unset: every token belongs to the default organization.
+   * Set: a token without it is refused.
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.:-]{1,128}$/, { message: 'OIDC_ORG_CLAIM must be a claim name' })
+  OIDC_ORG_CLAIM?: string;
 
   /** The OIDC_SERVICE_CLAIM value of service tokens; required with OIDC_ISSUER (checked in securityConfig). */
   @IsOptional()
@@ -220,6 +231,5 @@ export class EnvironmentVariables extends ShutdownEnvironmentVariables {
 
   @IsString()
   @MinLength(1)
-  FHIR_SCOPES =
-    'system/Observation.cu system/DiagnosticReport.cu system/Device.cu system/DeviceAssociation.cu';
+  FHIR_SCOPES = DEFAULT_FHIR_SCOPES;
 }

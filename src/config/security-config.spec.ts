@@ -102,6 +102,7 @@ describe('OIDC settings', () => {
         OIDC_SERVICE_CLAIM: 'roles',
         OIDC_SERVICE_SCOPE: 'ohe admin',
         OIDC_ALGORITHMS: 'PS256, ES384',
+        OIDC_ORG_CLAIM: 'ohe_org',
       }),
     );
     expect(config.oidc).toEqual({
@@ -112,6 +113,7 @@ describe('OIDC settings', () => {
       serviceClaim: 'roles',
       serviceValue: 'ohe admin',
       algorithms: ['PS256', 'ES384'],
+      orgClaim: 'ohe_org',
     });
   });
 
@@ -129,6 +131,7 @@ describe('OIDC settings', () => {
       'OIDC_SERVICE_SCOPE',
     ],
     ['a claim name with a space', { OIDC_SERVICE_CLAIM: 'ohe roles' }, 'OIDC_SERVICE_CLAIM'],
+    ['an organization claim name with a space', { OIDC_ORG_CLAIM: 'ohe org' }, 'OIDC_ORG_CLAIM'],
   ])('should refuse %s', (_label, vars, setting) => {
     refusal({ ...OIDC, ...vars }, setting);
   });

@@ -10,6 +10,8 @@ export interface OidcConfig {
   /** Claim whose value makes a token a service token: `scope`/`scp` hold space-separated scopes. */
   readonly serviceClaim: string;
   readonly serviceValue: string;
+  /** Claim naming the token's organization (its slug); undefined: every token is the default organization's. */
+  readonly orgClaim: string | undefined;
   readonly algorithms: readonly string[];
 }
 
@@ -33,6 +35,7 @@ type SecurityVariables = Pick<
   | 'OIDC_USER_CLAIM'
   | 'OIDC_SERVICE_CLAIM'
   | 'OIDC_SERVICE_SCOPE'
+  | 'OIDC_ORG_CLAIM'
   | 'OIDC_ALGORITHMS'
   | 'TRUST_PROXY'
   | 'PUBLIC_BASE_URL'
@@ -140,6 +143,7 @@ function oidcConfig(vars: SecurityVariables, problems: string[]): OidcConfig | u
     userClaim: vars.OIDC_USER_CLAIM,
     serviceClaim: vars.OIDC_SERVICE_CLAIM,
     serviceValue: vars.OIDC_SERVICE_SCOPE ?? '',
+    orgClaim: vars.OIDC_ORG_CLAIM,
     algorithms: vars.OIDC_ALGORITHMS,
   };
 }

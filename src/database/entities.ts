@@ -5,6 +5,7 @@ import { ProviderLink } from '../base/entities/provider-link.entity.js';
 import { Provider } from '../base/entities/provider.entity.js';
 import { PendingLink } from '../base/link/pending/pending-link.entity.js';
 import { SyncState } from '../base/entities/sync-state.entity.js';
+import { Organization } from '../common/organizations/organization.entity.js';
 import { NotificationInbox } from '../webhooks/inbox/notification-inbox.entity.js';
 
 /** Every mapped entity, listed explicitly so the app, the CLI and the tests load the same set without globs. */
@@ -17,4 +18,5 @@ export const ENTITIES = [
   AuditEvent,
   NotificationInbox,
   PendingLink,
+  Organization,
 ];

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditService } from '../common/audit/audit.service.js';
 import { PublishersModule } from '../publishers/publishers.module.js';
+import { OrganizationPublishersModule } from '../publishers/organizations/organization-publishers.module.js';
 import {
   PROVIDER_AUTHS,
   PROVIDER_DATA,
@@ -44,7 +45,7 @@ const DATA_ADAPTERS = [WithingsData, GoogleHealthData];
  * (WorkersModule) and the device-sync endpoint run.
  */
 @Module({
-  imports: [PublishersModule, ProviderResilienceModule],
+  imports: [PublishersModule, OrganizationPublishersModule, ProviderResilienceModule],
   providers: [
     ProviderRegistry,
     WithingsApiClient,

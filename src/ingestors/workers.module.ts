@@ -10,6 +10,7 @@ import {
   InboxReconciler,
   type InboxReconcilerOptions,
 } from '../webhooks/inbox/inbox-reconciler.service.js';
+import { OrganizationPublishersModule } from '../publishers/organizations/organization-publishers.module.js';
 import { IngestorsModule } from './ingestors.module.js';
 import { DeviceSyncProcessor } from './processors/device-sync.processor.js';
 import { LinkMaintenanceProcessor } from './processors/link-maintenance.processor.js';
@@ -27,7 +28,7 @@ import { NotificationRoutingRepository } from './sync/notification-routing.repos
  * repeatable job of the maintenance queue.
  */
 @Module({
-  imports: [IngestorsModule, PublishersModule],
+  imports: [IngestorsModule, PublishersModule, OrganizationPublishersModule],
   providers: [
     NotificationRoutingRepository,
     LinkMaintenanceProcessor,

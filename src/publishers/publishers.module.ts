@@ -30,7 +30,8 @@ import { RecordPublisher } from './record-publisher.service.js';
     PatientDirectory,
     ...fhirMetricProviders,
   ],
-  exports: [FhirPublisher, JhePublisher, RecordPublisher, PatientDirectory],
+  // The metrics too: the per-organization publishers (OrganizationPublishersModule) count into the same series.
+  exports: [FhirPublisher, JhePublisher, RecordPublisher, PatientDirectory, ...fhirMetricProviders],
 })
 export class PublishersModule implements OnModuleInit {
   constructor(private readonly config: AppConfig) {}

@@ -2,27 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyService } from '../../src/common/auth/api-key.service.js';
 import { createLink, createUser, newEhrUserId } from '../support/fixtures.js';
 import { startLinkingHarness, type LinkingHarness } from './linking.harness.js';
+import { EXISTING_PATIENT_ROUTES, type PatientRoute } from './patient-routes.js';
 
-interface Route {
-  readonly name: string;
-  readonly method: 'GET' | 'POST' | 'DELETE';
-  readonly path: (ehrUserId: string) => string;
-  readonly body?: (ehrUserId: string) => Record<string, string>;
-}
-
-const ROUTES: readonly Route[] = [
-  { name: 'sync status', method: 'GET', path: (u) => `/api/base/sync/status/?ehr_user_id=${u}` },
-  { name: 'connected providers', method: 'GET', path: (u) => `/api/base/sync/providers/?ehr_user_id=${u}` },
-  { name: 'link status', method: 'GET', path: (u) => `/api/base/link/withings/status/?ehr_user_id=${u}` },
+const ROUTES: readonly PatientRoute[] = [
+  ...EXISTING_PATIENT_ROUTES,
   { name: 'link start', method: 'GET', path: (u) => `/api/base/link/withings/?ehr_user_id=${u}` },
-  { name: 'unlink (DELETE)', method: 'DELETE', path: (u) => `/api/base/link/withings/?ehr_user_id=${u}` },
-  { name: 'unlink (POST)', method: 'POST', path: (u) => `/api/base/link/withings/unlink/?ehr_user_id=${u}` },
-  {
-    name: 'device sync',
-    method: 'POST',
-    path: () => '/api/base/sync/trigger_device_sync/',
-    body: (u) => ({ ehr_user_id: u, provider: 'withings' }),
-  },
   {
     name: 'link confirmation',
     method: 'POST',
@@ -37,7 +21,7 @@ describe('patient scope of every user route', () => {
   const [a, b] = [newEhrUserId('scope-a'), newEhrUserId('scope-b')];
   let aAuth: Record<string, string>;
 
-  const call = async (route: Route, ehrUserId: string): Promise<{ status: number; body: unknown }> => {
+  const call = async (route: PatientRoute, ehrUserId: string): Promise<{ status: number; body: unknown }> => {
     const body = route.body?.(ehrUserId);
     const res = await fetch(`${h.base}${route.path(ehrUserId)}`, {
       method: route.method,

@@ -1,5 +1,6 @@
 import type { Patient } from 'fhir/r5.js';
 import { fhirRequest } from '../simulators/fhir/fhir-test-client.js';
+import { call } from './organizations.harness.js';
 import type { PipelineHarness } from './sync-pipeline.harness.js';
 
 export const MRN_SYSTEM = 'urn:oid:1.2.36.146.595.217.0.1';
@@ -23,13 +24,7 @@ export async function patientsApi(
   body?: unknown,
   auth: Record<string, string> = h.auth,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${h.base}/api/base/patients/${encodeURIComponent(ehrUserId)}/`, {
-    method,
-    headers: { ...auth, 'Content-Type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown> };
+  return call(h, auth, method, `/api/base/patients/${encodeURIComponent(ehrUserId)}/`, body);
 }
 
 /** The patient's sync status for one provider, as the API reports it. */

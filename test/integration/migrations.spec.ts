@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
+import { DEFAULT_ORGANIZATION_ID } from '../../src/common/organizations/organization.entity.js';
 import { runMigrations } from '../../src/database/migrator.js';
 import { adminQuery, databaseUrlFor } from '../support/test-env.js';
 
@@ -72,10 +73,12 @@ describe('migrations', () => {
 
     it('should enforce one link per provider and user, and per provider and external account', async () => {
       const [user] = await ds.query<{ id: string }[]>(
-        `INSERT INTO ehr_users (ehr_user_id) VALUES ('u1') RETURNING id`,
+        `INSERT INTO ehr_users (organization_id, ehr_user_id) VALUES ($1, 'u1') RETURNING id`,
+        [DEFAULT_ORGANIZATION_ID],
       );
       const [other] = await ds.query<{ id: string }[]>(
-        `INSERT INTO ehr_users (ehr_user_id) VALUES ('u2') RETURNING id`,
+        `INSERT INTO ehr_users (organization_id, ehr_user_id) VALUES ($1, 'u2') RETURNING id`,
+        [DEFAULT_ORGANIZATION_ID],
       );
       const insert = (userId: string, external: string): Promise<unknown> =>
         ds.query(`INSERT INTO provider_links (user_id, provider_id, external_user_id) VALUES ($1, 1, $2)`, [
@@ -165,6 +168,56 @@ describe('migrations', () => {
       await runMigrations(ds);
       await ds.query(`DELETE FROM provider_links WHERE id = $1`, [link!.id]);
       await ds.query(`DELETE FROM ehr_users WHERE ehr_user_id = 'mig-rej'`);
+    });
+
+    it('should keep existing users, links and API keys through the organizations migration', async () => {
+      await undoThrough(ds, 'Organizations1764700000000');
+      const [user] = await ds.query<{ id: string }[]>(
+        `INSERT INTO ehr_users (ehr_user_id, fhir_patient_id) VALUES ('org-mig', 'pat-9') RETURNING id`,
+      );
+      const [link] = await ds.query<{ id: number }[]>(
+        `INSERT INTO provider_links (user_id, provider_id, external_user_id) VALUES ($1, 1, 'org-ext') RETURNING id`,
+        [user!.id],
+      );
+      await ds.query(
+        `INSERT INTO api_keys (name, key_hash, role) VALUES ('old', repeat('a', 64), 'service')`,
+      );
+      await runMigrations(ds);
+
+      const [org] = await ds.query<{ id: string; slug: string; target_kind: string }[]>(
+        `SELECT id, slug, target_kind FROM organizations`,
+      );
+      expect(org).toEqual({ id: DEFAULT_ORGANIZATION_ID, slug: 'default', target_kind: 'fhir' });
+      expect(
+        await ds.query(`SELECT ehr_user_id, fhir_patient_id, organization_id FROM ehr_users WHERE id = $1`, [
+          user!.id,
+        ]),
+      ).toEqual([
+        { ehr_user_id: 'org-mig', fhir_patient_id: 'pat-9', organization_id: DEFAULT_ORGANIZATION_ID },
+      ]);
+      expect(await ds.query(`SELECT organization_id FROM api_keys WHERE name = 'old'`)).toEqual([
+        { organization_id: DEFAULT_ORGANIZATION_ID },
+      ]);
+      expect(await ds.query(`SELECT user_id FROM provider_links WHERE id = $1`, [link!.id])).toEqual([
+        { user_id: user!.id },
+      ]);
+      // The same EHR id may now exist in another organization, but not twice in one.
+      const [other] = await ds.query<{ id: string }[]>(
+        `INSERT INTO organizations (slug, name) VALUES ('other', 'Other') RETURNING id`,
+      );
+      await ds.query(`INSERT INTO ehr_users (organization_id, ehr_user_id) VALUES ($1, 'org-mig')`, [
+        other!.id,
+      ]);
+      await expect(
+        ds.query(`INSERT INTO ehr_users (organization_id, ehr_user_id) VALUES ($1, 'org-mig')`, [other!.id]),
+      ).rejects.toThrow(/uq_ehr_users_organization_ehr_user_id/);
+      await expect(ds.query(`INSERT INTO ehr_users (ehr_user_id) VALUES ('no-org')`)).rejects.toThrow(
+        /organization_id/,
+      );
+      await ds.query(`DELETE FROM provider_links WHERE id = $1`, [link!.id]);
+      await ds.query(`DELETE FROM ehr_users WHERE ehr_user_id = 'org-mig'`);
+      await ds.query(`DELETE FROM api_keys WHERE name = 'old'`);
+      await ds.query(`DELETE FROM organizations WHERE id = $1`, [other!.id]);
     });
 
     it('should revert every migration and apply them again', async () => {

@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { EhrUser } from '../../src/base/entities/ehr-user.entity.js';
 import { ProviderLink, type LinkStatus } from '../../src/base/entities/provider-link.entity.js';
 import { Provider } from '../../src/base/entities/provider.entity.js';
+import { DEFAULT_ORGANIZATION_ID } from '../../src/common/organizations/organization.entity.js';
 import { SyncState, type SyncStatus } from '../../src/base/entities/sync-state.entity.js';
 
 /** A fresh, collision-free EHR user id for one test. */
@@ -10,8 +11,12 @@ export function newEhrUserId(label = 'user'): string {
   return `${label}-${randomBytes(6).toString('hex')}`;
 }
 
-export async function createUser(ds: DataSource, ehrUserId = newEhrUserId()): Promise<EhrUser> {
-  return ds.getRepository(EhrUser).save({ ehrUserId });
+export async function createUser(
+  ds: DataSource,
+  ehrUserId = newEhrUserId(),
+  organizationId = DEFAULT_ORGANIZATION_ID,
+): Promise<EhrUser> {
+  return ds.getRepository(EhrUser).save({ ehrUserId, organizationId });
 }
 
 export async function createLink(

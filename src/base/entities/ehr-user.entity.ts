@@ -1,4 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import type { Relation } from 'typeorm';
+import { BelongsToOrganization } from '../../common/organizations/belongs-to-organization.js';
+import type { Organization } from '../../common/organizations/organization.entity.js';
 
 export const PATIENT_MAPPING_STATUSES = [
   'unmapped',
@@ -10,11 +13,18 @@ export type PatientMappingStatus = (typeof PATIENT_MAPPING_STATUSES)[number];
 
 /** A patient as the EHR knows them. `ehrUserId` is the EHR's own id; nothing clinical is kept here. */
 @Entity({ name: 'ehr_users' })
-@Unique('uq_ehr_users_ehr_user_id', ['ehrUserId'])
+@Unique('uq_ehr_users_organization_ehr_user_id', ['organizationId', 'ehrUserId'])
 export class EhrUser {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_ehr_users' })
   id!: string;
 
+  @BelongsToOrganization('ehr_users')
+  organization?: Relation<Organization>;
+
+  @Column({ name: 'organization_id', type: 'uuid' })
+  organizationId!: string;
+
+  /** Unique within the organization only. */
   @Column({ name: 'ehr_user_id', type: 'varchar', length: 255 })
   ehrUserId!: string;
 

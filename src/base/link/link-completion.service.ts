@@ -12,6 +12,7 @@ import { ProviderRevocation, type Revocation } from './provider-revocation.servi
 
 /** A grant and the patient it is to be linked to, as known when the link is completed. */
 export interface Completion {
+  readonly organizationId: string;
   readonly ehrUserId: string;
   readonly provider: string;
   readonly grant: LinkGrant;
@@ -41,7 +42,12 @@ export class LinkCompletionService {
    * @throws AccountLinkedElsewhereError
    */
   async ensureNotHeldElsewhere(c: Completion): Promise<void> {
-    if (await this.links.heldByAnother(c.provider, c.grant.identity.externalUserId, c.ehrUserId)) {
+    if (
+      await this.links.heldByAnother(c.provider, c.grant.identity.externalUserId, {
+        organizationId: c.organizationId,
+        ehrUserId: c.ehrUserId,
+      })
+    ) {
       await this.audit.record({
         actor: c.actor,
         action: 'link.refused_linked_elsewhere',
@@ -60,6 +66,7 @@ export class LinkCompletionService {
     await this.ensureNotHeldElsewhere(c);
     const superseded = await this.revokeSupersededGrant(c);
     const saved = await this.writer.saveGrant({
+      organizationId: c.organizationId,
       ehrUserId: c.ehrUserId,
       providerType: c.provider,
       grant: c.grant,
@@ -78,7 +85,7 @@ export class LinkCompletionService {
    * refresh token stay valid at the provider with nobody holding it).
    */
   private async revokeSupersededGrant(c: Completion): Promise<Revocation | undefined> {
-    const previous = await this.links.findCurrentFor(c.ehrUserId, c.provider);
+    const previous = await this.links.findCurrentFor(c.organizationId, c.ehrUserId, c.provider);
     if (previous === undefined || previous.externalUserId === c.grant.identity.externalUserId) {
       return undefined;
     }

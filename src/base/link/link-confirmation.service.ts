@@ -60,7 +60,8 @@ export class LinkConfirmationService {
     if (found === undefined) {
       throw unknownCode();
     }
-    if (found.ehrUserId !== claimed) {
+    // A code started for another organization's patient is as unknown as a wrong patient's.
+    if (found.ehrUserId !== claimed || found.organizationId !== principal.organizationId) {
       await this.discard(found, principal, claimed, requestId);
       throw unknownCode();
     }

@@ -70,7 +70,12 @@ export class LinkFlowService {
     if (Object.keys(problems).length > 0) {
       throw new ValidationError(problems);
     }
-    const context: LinkContext = { ...input, provider, actor: principal.subject };
+    const context: LinkContext = {
+      ...input,
+      organizationId: principal.organizationId,
+      provider,
+      actor: principal.subject,
+    };
     let expiresAt: Date | undefined;
     const store: PkceStateStore = {
       store: (_req, verifier, _state, _meta, done) => {
@@ -135,7 +140,14 @@ export class LinkFlowService {
       return this.failure(state, 'token_exchange_failed', HttpStatus.BAD_GATEWAY, 'The code exchange failed');
     }
     const grant = outcome.user as LinkGrant;
-    const completion = { ehrUserId: state.ehrUserId, provider, grant, actor: state.actor, requestId };
+    const completion = {
+      organizationId: state.organizationId,
+      ehrUserId: state.ehrUserId,
+      provider,
+      grant,
+      actor: state.actor,
+      requestId,
+    };
     try {
       if (this.config.linking.confirmation.required) {
         await this.completion.ensureNotHeldElsewhere(completion);
@@ -169,6 +181,7 @@ export class LinkFlowService {
    */
   private async park(state: ConsumedState, provider: string, grant: LinkGrant): Promise<CallbackResult> {
     const { code, expiresAt } = await this.pending.park({
+      organizationId: state.organizationId,
       ehrUserId: state.ehrUserId,
       providerType: provider,
       grant,

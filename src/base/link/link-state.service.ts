@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
+import { DEFAULT_ORGANIZATION_ID } from '../../common/organizations/organization.entity.js';
 import { RedisService } from '../../common/redis/redis.service.js';
 import { AppConfig } from '../../config/app-config.js';
 
@@ -9,6 +10,8 @@ const ISSUER = 'ohe-link';
 
 /** What a link attempt's state binds: who is linked, to what, and where the browser goes afterwards. */
 export interface LinkContext {
+  /** The organization of the principal that started the link: the patient is that organization's. */
+  readonly organizationId: string;
   readonly ehrUserId: string;
   readonly provider: string;
   readonly successUrl: string | undefined;
@@ -54,6 +57,7 @@ export class LinkStateService {
     }
     const expSeconds = Math.floor(Date.now() / 1000) + STATE_TTL_S;
     const state = await new SignJWT({
+      org: context.organizationId,
       ehr: context.ehrUserId,
       ok: context.successUrl,
       err: context.errorUrl,
@@ -91,6 +95,8 @@ export class LinkStateService {
     }
     const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
     return {
+      // A state issued before organizations existed (a flow in progress across the upgrade) is the default's.
+      organizationId: text(payload['org']) ?? DEFAULT_ORGANIZATION_ID,
       ehrUserId: String(payload['ehr']),
       provider,
       successUrl: text(payload['ok']),

@@ -6,6 +6,7 @@ import { LinkTokenRepository } from '../../ingestors/tokens/link-token.repositor
 import { TokenVault } from '../../ingestors/tokens/token-vault.js';
 
 export interface SaveGrantInput {
+  readonly organizationId: string;
   readonly ehrUserId: string;
   readonly providerType: string;
   readonly grant: LinkGrant;
@@ -57,14 +58,18 @@ export class LinkWriterRepository {
         `link-account:${input.providerType}:${identity.externalUserId}`,
       ]);
       await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
-        `link-user:${input.providerType}:${input.ehrUserId}`,
+        `link-user:${input.providerType}:${input.organizationId}:${input.ehrUserId}`,
       ]);
-      await m.query(`INSERT INTO ehr_users (ehr_user_id) VALUES ($1) ON CONFLICT (ehr_user_id) DO NOTHING`, [
-        input.ehrUserId,
-      ]);
-      const [user] = await m.query<{ id: string }[]>(`SELECT id FROM ehr_users WHERE ehr_user_id = $1`, [
-        input.ehrUserId,
-      ]);
+      const patient = [input.organizationId, input.ehrUserId];
+      await m.query(
+        `INSERT INTO ehr_users (organization_id, ehr_user_id) VALUES ($1, $2)
+           ON CONFLICT (organization_id, ehr_user_id) DO NOTHING`,
+        patient,
+      );
+      const [user] = await m.query<{ id: string }[]>(
+        `SELECT id FROM ehr_users WHERE organization_id = $1 AND ehr_user_id = $2`,
+        patient,
+      );
       const [provider] = await m.query<{ id: number }[]>(
         `SELECT id FROM providers WHERE provider_type = $1`,
         [input.providerType],

@@ -34,8 +34,8 @@ export class PatientMappingService {
     body: PutPatientMappingDto,
     requestId: string,
   ): Promise<PatientMappingDto> {
-    const mapping = await this.mappingOf(body);
-    const user = await this.users.upsert(ehrUserId);
+    const mapping = await this.mappingOf(principal.organizationId, body);
+    const user = await this.users.upsert(principal.organizationId, ehrUserId);
     const saved = await this.users.setMapping(user.id, mapping, new Date());
     await this.audit.record({
       actor: principal.subject,
@@ -81,7 +81,7 @@ export class PatientMappingService {
     });
   }
 
-  private async mappingOf(body: PutPatientMappingDto): Promise<PatientMapping> {
+  private async mappingOf(organizationId: string, body: PutPatientMappingDto): Promise<PatientMapping> {
     const { fhir_patient_id: id, identifier, jhe_patient_id: jhe } = body;
     if (id !== undefined && identifier !== undefined) {
       throw ValidationError.field('identifier', 'Give fhir_patient_id or identifier, not both.');
@@ -89,7 +89,8 @@ export class PatientMappingService {
     if (id === undefined && identifier === undefined && jhe === undefined) {
       throw ValidationError.field('fhir_patient_id', 'Give fhir_patient_id, identifier or jhe_patient_id.');
     }
-    const resolved = identifier === undefined ? (id ?? null) : await this.resolver.resolve(identifier);
+    const resolved =
+      identifier === undefined ? (id ?? null) : await this.resolver.resolve(organizationId, identifier);
     return {
       fhirPatientId: resolved,
       identifier: identifier === undefined ? null : { system: identifier.system, value: identifier.value },

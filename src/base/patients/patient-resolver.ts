@@ -1,7 +1,8 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { ApiError, ServiceUnavailableError } from '../../common/errors/api-error.js';
 import { FhirConfigurationError, FhirRetryableError } from '../../publishers/fhir-errors.js';
-import { PatientDirectory, type PatientIdentifier } from '../../publishers/patient-directory.js';
+import { OrganizationPublisherRegistry } from '../../publishers/organizations/organization-publishers.js';
+import type { PatientIdentifier } from '../../publishers/patient-directory.js';
 
 const RETRY_AFTER_S = 30;
 
@@ -12,10 +13,11 @@ const RETRY_AFTER_S = 30;
  */
 @Injectable()
 export class PatientResolver {
-  constructor(private readonly directory: PatientDirectory) {}
+  constructor(private readonly publishers: OrganizationPublisherRegistry) {}
 
-  async resolve(identifier: PatientIdentifier): Promise<string> {
-    const ids = await this.search(identifier);
+  /** Resolved at the organization's own target. */
+  async resolve(organizationId: string, identifier: PatientIdentifier): Promise<string> {
+    const ids = await this.search(organizationId, identifier);
     const [only] = ids;
     if (ids.length === 1 && only !== undefined) {
       return only;
@@ -36,9 +38,10 @@ export class PatientResolver {
     );
   }
 
-  private async search(identifier: PatientIdentifier): Promise<string[]> {
+  private async search(organizationId: string, identifier: PatientIdentifier): Promise<string[]> {
     try {
-      return await this.directory.findByIdentifier(identifier);
+      const { directory } = await this.publishers.for(organizationId);
+      return await directory.findByIdentifier(identifier);
     } catch (err) {
       if (err instanceof FhirConfigurationError) {
         throw new ApiError(

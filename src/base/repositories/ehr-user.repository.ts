@@ -16,14 +16,15 @@ const UNMAPPED: PatientMapping = { fhirPatientId: null, identifier: null, jhePat
 export class EhrUserRepository {
   constructor(@InjectRepository(EhrUser) private readonly repo: Repository<EhrUser>) {}
 
-  findByEhrUserId(ehrUserId: string): Promise<EhrUser | null> {
-    return this.repo.findOne({ where: { ehrUserId } });
+  /** The organization's user with this EHR id; another organization's user with the same id is not it. */
+  findByEhrUserId(organizationId: string, ehrUserId: string): Promise<EhrUser | null> {
+    return this.repo.findOne({ where: { organizationId, ehrUserId } });
   }
 
   /** Returns the user, creating it on first sight; safe under concurrent calls for the same id. */
-  async upsert(ehrUserId: string): Promise<EhrUser> {
-    await this.repo.createQueryBuilder().insert().values({ ehrUserId }).orIgnore().execute();
-    return this.repo.findOneOrFail({ where: { ehrUserId } });
+  async upsert(organizationId: string, ehrUserId: string): Promise<EhrUser> {
+    await this.repo.createQueryBuilder().insert().values({ organizationId, ehrUserId }).orIgnore().execute();
+    return this.repo.findOneOrFail({ where: { organizationId, ehrUserId } });
   }
 
   /**

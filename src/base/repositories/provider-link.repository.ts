@@ -17,25 +17,34 @@ export class ProviderLinkRepository {
   }
 
   /** The EHR user's unrevoked link to one provider, if any. */
-  async findCurrentFor(ehrUserId: string, providerType: string): Promise<ProviderLink | undefined> {
+  async findCurrentFor(
+    organizationId: string,
+    ehrUserId: string,
+    providerType: string,
+  ): Promise<ProviderLink | undefined> {
     const link = await this.repo.findOne({
-      where: { user: { ehrUserId }, provider: { providerType }, status: Not('revoked') },
+      where: { user: { organizationId, ehrUserId }, provider: { providerType }, status: Not('revoked') },
       relations: { provider: true },
     });
     return link ?? undefined;
   }
 
-  /** Whether another patient holds this provider account (a link that was not revoked). */
-  async heldByAnother(providerType: string, externalUserId: string, ehrUserId: string): Promise<boolean> {
-    const count = await this.repo.count({
-      where: {
-        provider: { providerType },
-        externalUserId,
-        status: Not('revoked'),
-        user: { ehrUserId: Not(ehrUserId) },
-      },
+  /**
+   * Whether another patient holds this provider account (a link that was not revoked). A provider account is one
+   * person's, so a patient of another organization holding it counts, whatever their EHR id.
+   */
+  async heldByAnother(
+    providerType: string,
+    externalUserId: string,
+    patient: { organizationId: string; ehrUserId: string },
+  ): Promise<boolean> {
+    const holders = await this.repo.find({
+      where: { provider: { providerType }, externalUserId, status: Not('revoked') },
+      relations: { user: true },
     });
-    return count > 0;
+    return holders.some(
+      (l) => l.user.organizationId !== patient.organizationId || l.user.ehrUserId !== patient.ehrUserId,
+    );
   }
 
   /** Whether any patient holds this provider account (a link that was not revoked). */

@@ -1,6 +1,10 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import type { Relation } from 'typeorm';
+import { BelongsToOrganization } from '../organizations/belongs-to-organization.js';
+import type { Organization } from '../organizations/organization.entity.js';
 
-export const API_KEY_ROLES = ['service', 'patient'] as const;
+/** `platform`: a service key that may also manage organizations. */
+export const API_KEY_ROLES = ['service', 'patient', 'platform'] as const;
 export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
 
 /**
@@ -12,6 +16,12 @@ export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
 export class ApiKey {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_api_keys' })
   id!: string;
+
+  @BelongsToOrganization('api_keys')
+  organization?: Relation<Organization>;
+
+  @Column({ name: 'organization_id', type: 'uuid' })
+  organizationId!: string;
 
   @Column({ type: 'varchar', length: 100 })
   name!: string;

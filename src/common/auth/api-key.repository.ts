@@ -15,6 +15,7 @@ export class ApiKeyRepository {
     name: string;
     keyHash: string;
     role: ApiKeyRole;
+    organizationId: string;
     ehrUserId: string | null;
     expiresAt: Date | null;
   }): Promise<ApiKey> {

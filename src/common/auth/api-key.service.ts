@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
+import { DEFAULT_ORGANIZATION_ID } from '../organizations/organization.entity.js';
 import type { ApiKeyRole } from './api-key.entity.js';
 import { ApiKeyRepository } from './api-key.repository.js';
 import type { Principal } from './principal.js';
@@ -22,6 +23,8 @@ export class ApiKeyService {
   async create(input: {
     name: string;
     role: ApiKeyRole;
+    /** Defaults to the default organization, as the CLI's --organization does. */
+    organizationId?: string;
     ehrUserId?: string;
     expiresAt?: Date;
   }): Promise<{ id: string; key: string }> {
@@ -33,6 +36,7 @@ export class ApiKeyService {
       name: input.name,
       keyHash: hashApiKey(key),
       role: input.role,
+      organizationId: input.organizationId ?? DEFAULT_ORGANIZATION_ID,
       ehrUserId: input.role === 'patient' ? (input.ehrUserId ?? null) : null,
       expiresAt: input.expiresAt ?? null,
     });
@@ -62,6 +66,7 @@ export class ApiKeyService {
       role: row.role,
       subject: `api_key:${row.id}`,
       ehrUserId: row.ehrUserId ?? undefined,
+      organizationId: row.organizationId,
       via: 'api_key',
     };
   }

@@ -12,6 +12,11 @@ export const SERVICE_ONLY = 'ohe:serviceOnly';
 /** Restricts a route (or controller) to service principals (the EHR backend, operators); patients get 403. */
 export const ServiceOnly = (): MethodDecorator & ClassDecorator => SetMetadata(SERVICE_ONLY, true);
 
+export const PLATFORM_ONLY = 'ohe:platformOnly';
+
+/** Restricts a route (or controller) to platform principals, who manage organizations; others get 403. */
+export const PlatformOnly = (): MethodDecorator & ClassDecorator => SetMetadata(PLATFORM_ONLY, true);
+
 export type AuthenticatedRequest = Request & { principal?: Principal };
 
 /** The caller the AuthGuard established; only on non-public routes. */

@@ -3,11 +3,19 @@ import { Reflector } from '@nestjs/core';
 import { AppConfig } from '../../config/app-config.js';
 import { ApiError, ForbiddenError, UnauthorizedError } from '../errors/api-error.js';
 import { ApiKeyService } from './api-key.service.js';
-import { IS_PUBLIC, SERVICE_ONLY, type AuthenticatedRequest } from './auth.decorators.js';
+import { IS_PUBLIC, PLATFORM_ONLY, SERVICE_ONLY, type AuthenticatedRequest } from './auth.decorators.js';
 import { JwtVerifierService } from './jwt-verifier.service.js';
-import type { Principal } from './principal.js';
+import { DEFAULT_ORGANIZATION_ID } from '../organizations/organization.entity.js';
+import { isServiceRole, type Principal } from './principal.js';
 
-const LOCAL_PRINCIPAL: Principal = { role: 'service', subject: 'local', ehrUserId: undefined, via: 'none' };
+// Local runs may do everything, managing organizations included.
+const LOCAL_PRINCIPAL: Principal = {
+  role: 'platform',
+  subject: 'local',
+  ehrUserId: undefined,
+  organizationId: DEFAULT_ORGANIZATION_ID,
+  via: 'none',
+};
 
 function bearerToken(header: string | undefined): string | undefined {
   const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -47,11 +55,12 @@ export class AuthGuard implements CanActivate {
       throw new UnauthorizedError('Invalid or expired credentials');
     }
     req.principal = principal;
-    if (
-      principal.role !== 'service' &&
-      this.reflector.getAllAndOverride<boolean>(SERVICE_ONLY, [context.getHandler(), context.getClass()])
-    ) {
+    const targets = [context.getHandler(), context.getClass()];
+    if (!isServiceRole(principal.role) && this.reflector.getAllAndOverride<boolean>(SERVICE_ONLY, targets)) {
       throw new ForbiddenError('This route is for service credentials only');
+    }
+    if (principal.role !== 'platform' && this.reflector.getAllAndOverride<boolean>(PLATFORM_ONLY, targets)) {
+      throw new ForbiddenError('This route is for platform credentials only');
     }
     return true;
   }

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { AppConfig, type OidcConfig } from '../../config/app-config.js';
+import { DEFAULT_ORGANIZATION_ID } from '../organizations/organization.entity.js';
+import { OrganizationRepository } from '../organizations/organization.repository.js';
 import type { Principal } from './principal.js';
 
 type KeySet = ReturnType<typeof createRemoteJWKSet>;
@@ -35,7 +37,10 @@ export function isServiceToken(
 export class JwtVerifierService {
   private keySet: Promise<KeySet> | undefined;
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly organizations: OrganizationRepository,
+  ) {}
 
   get enabled(): boolean {
     return this.config.oidc !== undefined;
@@ -63,14 +68,33 @@ export class JwtVerifierService {
       throw err;
     }
     const subject = typeof payload.sub === 'string' ? payload.sub : 'unknown';
+    const organizationId = await this.organizationOf(payload, oidc);
+    if (organizationId === undefined) {
+      return undefined;
+    }
     if (isServiceToken(payload, oidc)) {
-      return { role: 'service', subject: `jwt:${subject}`, ehrUserId: undefined, via: 'jwt' };
+      return { role: 'service', subject: `jwt:${subject}`, ehrUserId: undefined, organizationId, via: 'jwt' };
     }
     const user = payload[oidc.userClaim];
     if (typeof user !== 'string' || user === '') {
       return undefined;
     }
-    return { role: 'patient', subject: `jwt:${subject}`, ehrUserId: user, via: 'jwt' };
+    return { role: 'patient', subject: `jwt:${subject}`, ehrUserId: user, organizationId, via: 'jwt' };
+  }
+
+  /**
+   * The token's organization: the default one when OIDC_ORG_CLAIM is unset; else the one the claim names, and
+   * none (the token is refused) when the claim is absent or names no organization.
+   */
+  private async organizationOf(payload: JWTPayload, oidc: OidcConfig): Promise<string | undefined> {
+    if (oidc.orgClaim === undefined) {
+      return DEFAULT_ORGANIZATION_ID;
+    }
+    const slug = payload[oidc.orgClaim];
+    if (typeof slug !== 'string' || slug === '') {
+      return undefined;
+    }
+    return (await this.organizations.findBySlug(slug))?.id;
   }
 
   private jwks(oidc: OidcConfig): Promise<KeySet> {

@@ -1,3 +1,4 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -21,3 +22,8 @@ export function requestIdOf(req: IncomingMessage): string {
   const id = (req as IncomingMessage & { id?: unknown }).id;
   return typeof id === 'string' ? id : 'unknown';
 }
+
+/** The handler parameter holding this request's id (requestIdOf), for controllers that pass it on. */
+export const RequestId = createParamDecorator((_data: unknown, ctx: ExecutionContext): string =>
+  requestIdOf(ctx.switchToHttp().getRequest<IncomingMessage>()),
+);

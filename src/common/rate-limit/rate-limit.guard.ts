@@ -90,8 +90,10 @@ export class RateLimitGuard implements CanActivate {
       case 'device_sync': {
         // A patient may act only for itself, so its requests spend its own budget whatever id they name: it
         // must not be able to exhaust another patient's budget (locking out the EHR acting for that patient).
+        // Per organization too: two organizations' patients may share an EHR id, and must not share a budget.
+        const org = req.principal?.organizationId ?? 'none';
         if (req.principal?.role === 'patient' && req.principal.ehrUserId !== undefined) {
-          return `user:${req.principal.ehrUserId}`;
+          return `user:${org}:${req.principal.ehrUserId}`;
         }
         const body: unknown = req.body;
         const target =
@@ -99,7 +101,7 @@ export class RateLimitGuard implements CanActivate {
           (typeof body === 'object' && body !== null && 'ehr_user_id' in body
             ? firstString(body.ehr_user_id)
             : undefined);
-        return `user:${target ?? req.principal?.subject ?? `ip:${req.ip ?? 'unknown'}`}`;
+        return `user:${org}:${target ?? req.principal?.subject ?? `ip:${req.ip ?? 'unknown'}`}`;
       }
     }
   }

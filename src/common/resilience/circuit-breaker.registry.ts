@@ -75,6 +75,18 @@ export class CircuitBreakerRegistry implements OnModuleDestroy {
     return breaker;
   }
 
+  /**
+   * A view of this registry whose breakers are named `<name>:<scope>`, for components built once per
+   * organization: each organization's publisher gets breakers of its own, so one target's outage never opens
+   * another's. The view shares this registry's breakers, gauge and states().
+   */
+  scoped(scope: string): CircuitBreakerRegistry {
+    const view = Object.create(this) as CircuitBreakerRegistry;
+    view.get = (name: string, settings: BreakerSettings): CircuitBreaker =>
+      this.get(`${name}:${scope}`, settings);
+    return view;
+  }
+
   /** Every breaker registered in this process, in registration order, with its shared state from Redis. */
   async states(): Promise<BreakerStateInfo[]> {
     const names = [...this.breakers.keys()];

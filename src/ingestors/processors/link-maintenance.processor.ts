@@ -17,7 +17,7 @@ import type { Counter } from 'prom-client';
 import { QueueName, type JobDataByQueue } from '../../common/queue/queue-names.js';
 import { METRIC } from '../../metrics/metric-names.js';
 import { FhirError } from '../../publishers/fhir-errors.js';
-import { RecordPublisher } from '../../publishers/record-publisher.service.js';
+import { OrganizationPublisherRegistry } from '../../publishers/organizations/organization-publishers.js';
 import { LinkSubscriptionsService } from '../subscriptions/link-subscriptions.service.js';
 import { LinkNotUsableError } from '../tokens/token.service.js';
 import { SyncLinkRepository } from '../sync/sync-link.repository.js';
@@ -34,7 +34,7 @@ export class LinkMaintenanceProcessor extends WorkerHost {
 
   constructor(
     private readonly subscriptions: LinkSubscriptionsService,
-    private readonly publisher: RecordPublisher,
+    private readonly publishers: OrganizationPublisherRegistry,
     private readonly links: SyncLinkRepository,
     @InjectMetric(METRIC.subscriptionRepairs) private readonly repairs: Counter<'provider' | 'action'>,
   ) {
@@ -96,7 +96,8 @@ export class LinkMaintenanceProcessor extends WorkerHost {
       return 'skipped: link gone';
     }
     const patient = { ...link.patient, fhirPatientId: fhirPatientId ?? link.patient.fhirPatientId };
-    const ended = await this.publisher.endDeviceAssociations(patient, link.provider, endedAt);
+    const { records: publisher } = await this.publishers.for(link.organizationId);
+    const ended = await publisher.endDeviceAssociations(patient, link.provider, endedAt);
     return `${ended} device association(s) ended`;
   }
 }

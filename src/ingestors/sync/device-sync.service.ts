@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
-import { RecordPublisher } from '../../publishers/record-publisher.service.js';
+import { OrganizationPublisherRegistry } from '../../publishers/organizations/organization-publishers.js';
 import { ProviderAdapters } from '../auth/provider-adapters.js';
 import { LinkNotUsableError } from '../tokens/token.service.js';
 import type { LeaseFence } from './link-lock.js';
@@ -28,7 +28,7 @@ export class DeviceSyncService {
   constructor(
     private readonly links: SyncLinkRepository,
     private readonly adapters: ProviderAdapters,
-    private readonly publisher: RecordPublisher,
+    private readonly publishers: OrganizationPublisherRegistry,
     private readonly tokens: TokenService,
     private readonly patients: PatientGate,
     @InjectMetric(SYNC_METRIC.operations) private readonly operations: Counter,
@@ -54,7 +54,8 @@ export class DeviceSyncService {
     const stop = this.duration.startTimer(labels);
     try {
       const devices = await this.adapters.data(link.provider).listDevices(dataContext(link, this.tokens));
-      const published = await this.publisher.publishDevices(link.patient, devices, link.linkedAt, () =>
+      const { records: publisher } = await this.publishers.for(link.organizationId);
+      const published = await publisher.publishDevices(link.patient, devices, link.linkedAt, () =>
         lease.assertHeld(),
       );
       this.operations.inc({ ...labels, status: 'success' });

@@ -1,11 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../config/app-config.js';
-import type { PatientDirectory, PatientLookup } from '../../publishers/patient-directory.js';
+import type { OrganizationPublisherRegistry } from '../../publishers/organizations/organization-publishers.js';
+import type { PatientLookup } from '../../publishers/patient-directory.js';
 import { env } from '../../../test/support/config-env.js';
 import { PatientGate } from './patient-gate.js';
 import type { PatientStateRepository } from './patient-state.repository.js';
 import type { SyncLink, SyncPatientMapping } from './sync-link.repository.js';
 
+const ORG = 'org-1';
+const PATIENT = { organizationId: ORG, ehrUserId: 'user-1' };
 const UNMAPPED: SyncPatientMapping = { fhirPatientId: null, identifier: null, status: 'unmapped' };
 
 function link(
@@ -16,6 +19,7 @@ function link(
   const m = { ...UNMAPPED, ...mapping };
   return {
     id: 1,
+    organizationId: ORG,
     provider: 'withings',
     status: 'active',
     externalUserId: 'ext',
@@ -39,7 +43,10 @@ function gate(vars: Record<string, string>, lookups: PatientLookup[] = [], match
     states,
     gate: new PatientGate(
       config,
-      directory as unknown as PatientDirectory,
+      // The organization's publishers: its target settings and its directory.
+      {
+        for: () => Promise.resolve({ target: config.fhir, directory }),
+      } as unknown as OrganizationPublisherRegistry,
       states as unknown as PatientStateRepository,
     ),
   };
@@ -73,7 +80,7 @@ describe(PatientGate.name, () => {
       ready: false,
       state: 'patient_unavailable',
     });
-    expect(states.unavailable).toHaveBeenCalledWith('user-1', 'p1', 'deleted');
+    expect(states.unavailable).toHaveBeenCalledWith(PATIENT, 'p1', 'deleted');
     expect(await g.admit(link('user-1', { fhirPatientId: 'p1', status: 'patient_unavailable' }))).toEqual({
       ready: false,
       state: 'patient_unavailable',
@@ -86,7 +93,7 @@ describe(PatientGate.name, () => {
     const { gate: g, states } = gate({}, [{ state: 'gone', status: 404 }, { state: 'active' }], [['p2']]);
     const admitted = await g.admit(link('user-1', { fhirPatientId: 'p1', identifier, status: 'mapped' }));
     expect(admitted).toMatchObject({ ready: true, link: { patient: { fhirPatientId: 'p2' } } });
-    expect(states.reresolved).toHaveBeenCalledWith('user-1', 'p1', 'p2');
+    expect(states.reresolved).toHaveBeenCalledWith(PATIENT, 'p1', 'p2');
   });
 
   it('should report a replaced-by link with the replacing id', async () => {
@@ -95,6 +102,6 @@ describe(PatientGate.name, () => {
       ready: false,
       state: 'patient_replaced',
     });
-    expect(states.replaced).toHaveBeenCalledWith('user-1', 'p1', 'p9');
+    expect(states.replaced).toHaveBeenCalledWith(PATIENT, 'p1', 'p9');
   });
 });

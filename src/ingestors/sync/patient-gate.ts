@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { isFhirId } from '../../common/domain/fhir-id.js';
 import { AppConfig } from '../../config/app-config.js';
-import { PatientDirectory } from '../../publishers/patient-directory.js';
+import type { PatientDirectory } from '../../publishers/patient-directory.js';
+import { OrganizationPublisherRegistry } from '../../publishers/organizations/organization-publishers.js';
 import { PatientStateRepository } from './patient-state.repository.js';
 import type { PatientSyncState, SyncLink } from './sync-link.repository.js';
 
@@ -30,13 +31,14 @@ export class PatientNotReadyError extends Error {
 export class PatientGate {
   constructor(
     private readonly config: AppConfig,
-    private readonly directory: PatientDirectory,
+    private readonly publishers: OrganizationPublisherRegistry,
     private readonly states: PatientStateRepository,
   ) {}
 
   async admit(link: SyncLink): Promise<PatientAdmission> {
     const { mapping } = link;
-    if (this.config.fhir.target === 'jhe') {
+    const { target, directory } = await this.publishers.for(link.organizationId);
+    if (target.target === 'jhe') {
       return link.jhePatientId === null ? waiting('awaiting_patient') : { ready: true, link };
     }
     if (mapping.status === 'patient_unavailable' || mapping.status === 'patient_replaced') {
@@ -48,29 +50,34 @@ export class PatientGate {
         ? { ready: true, link: withPatient(link, guess) }
         : waiting('awaiting_patient');
     }
-    return this.verify(link, mapping.fhirPatientId, true);
+    return this.verify(directory, link, mapping.fhirPatientId, true);
   }
 
-  private async verify(link: SyncLink, id: string, mayResolveAgain: boolean): Promise<PatientAdmission> {
-    const ehrUserId = link.patient.ehrUserId;
-    const found = await this.directory.lookup(id);
+  private async verify(
+    directory: PatientDirectory,
+    link: SyncLink,
+    id: string,
+    mayResolveAgain: boolean,
+  ): Promise<PatientAdmission> {
+    const patient = { organizationId: link.organizationId, ehrUserId: link.patient.ehrUserId };
+    const found = await directory.lookup(id);
     if (found.state === 'active') {
       return { ready: true, link: withPatient(link, id) };
     }
     const identifier = link.mapping.identifier;
     if (mayResolveAgain && identifier !== null) {
-      const ids = await this.directory.findByIdentifier(identifier);
+      const ids = await directory.findByIdentifier(identifier);
       const [only] = ids;
       if (ids.length === 1 && only !== undefined && only !== id) {
-        await this.states.reresolved(ehrUserId, id, only);
-        return this.verify(withMapping(link, only), only, false);
+        await this.states.reresolved(patient, id, only);
+        return this.verify(directory, withMapping(link, only), only, false);
       }
     }
     if (found.state === 'replaced') {
-      await this.states.replaced(ehrUserId, id, found.by);
+      await this.states.replaced(patient, id, found.by);
       return waiting('patient_replaced');
     }
-    await this.states.unavailable(ehrUserId, id, found.status === 410 ? 'deleted' : 'not_found');
+    await this.states.unavailable(patient, id, found.status === 410 ? 'deleted' : 'not_found');
     return waiting('patient_unavailable');
   }
 }

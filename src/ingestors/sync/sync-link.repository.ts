@@ -11,6 +11,8 @@ import type { RoutedWindow } from './sync-plan.js';
 /** What a sync needs to know about its link. */
 export interface SyncLink {
   readonly id: number;
+  /** The patient's organization: its target is where the link's data goes. */
+  readonly organizationId: string;
   readonly provider: string;
   readonly status: string;
   readonly externalUserId: string;
@@ -38,6 +40,7 @@ export interface RoutedRow extends RoutedWindow {
 
 interface LinkRow {
   id: number;
+  organization_id: string;
   provider: string;
   status: string;
   external_user_id: string;
@@ -59,7 +62,7 @@ export class SyncLinkRepository {
   async find(linkId: number): Promise<SyncLink | undefined> {
     const rows = await this.ds.query<LinkRow[]>(
       `SELECT l.id, p.provider_type AS provider, l.status, l.external_user_id, l.aggregation_level,
-              u.ehr_user_id, u.fhir_patient_id, u.jhe_patient_id, u.patient_identifier_system,
+              u.organization_id, u.ehr_user_id, u.fhir_patient_id, u.jhe_patient_id, u.patient_identifier_system,
               u.patient_identifier_value, u.patient_status, l.linked_at
          FROM provider_links l JOIN providers p ON p.id = l.provider_id JOIN ehr_users u ON u.id = l.user_id
         WHERE l.id = $1`,
@@ -70,6 +73,7 @@ export class SyncLinkRepository {
       ? undefined
       : {
           id: row.id,
+          organizationId: row.organization_id,
           provider: row.provider,
           status: row.status,
           externalUserId: row.external_user_id,

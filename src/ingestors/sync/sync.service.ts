@@ -7,7 +7,7 @@ import type { NormalizedRecord } from '../../common/domain/records.js';
 import type { JobDataByQueue, QueueName } from '../../common/queue/queue-names.js';
 import { AppConfig } from '../../config/app-config.js';
 import type { PublishResult } from '../../publishers/fhir-publisher.service.js';
-import { RecordPublisher } from '../../publishers/record-publisher.service.js';
+import { OrganizationPublisherRegistry } from '../../publishers/organizations/organization-publishers.js';
 import { ProviderAdapters } from '../auth/provider-adapters.js';
 import type { ProviderData, ProviderDataContext } from '../data/provider-data.js';
 import { TokenService } from '../tokens/token.service.js';
@@ -70,7 +70,7 @@ export class SyncService {
     private readonly links: SyncLinkRepository,
     private readonly adapters: ProviderAdapters,
     private readonly tokens: TokenService,
-    private readonly publisher: RecordPublisher,
+    private readonly publishers: OrganizationPublisherRegistry,
     private readonly patients: PatientGate,
     private readonly rejections: RejectedRecordsRepository,
     @InjectMetric(SYNC_METRIC.operations) private readonly operations: Counter,
@@ -243,7 +243,8 @@ export class SyncService {
     if (records.length === 0) {
       return { created: 0, updated: 0, unchanged: 0 };
     }
-    return this.publisher.publish({
+    const { records: publisher } = await this.publishers.for(link.organizationId);
+    return publisher.publish({
       records,
       aggregation: link.aggregation,
       jhePatientId: link.jhePatientId,

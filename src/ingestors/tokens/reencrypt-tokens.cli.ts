@@ -6,10 +6,15 @@ import { dataSourceOptions } from '../../database/data-source-options.js';
 import { LinkTokenRepository } from './link-token.repository.js';
 import { TokenReencryptor } from './token-reencryptor.js';
 import { TokenVault } from './token-vault.js';
+import { Organization } from '../../common/organizations/organization.entity.js';
+import { OrganizationRepository } from '../../common/organizations/organization.repository.js';
+import { reencryptOrganizationSecrets } from '../../common/organizations/organization-reencryptor.js';
+import { OrganizationSecrets } from '../../common/organizations/organization-secrets.js';
 
 /**
  * `node dist/src/ingestors/tokens/reencrypt-tokens.cli.js`: re-seals every provider token under the first
- * (newest) TOKEN_KEYS key. Run after prepending a new key; then the old key can be removed.
+ * (newest) TOKEN_KEYS key, and every organization's sealed FHIR auth settings. Run after prepending a new key; then
+ * the old key can be removed.
  */
 async function main(): Promise<number> {
   loadDotEnv();
@@ -29,7 +34,11 @@ async function main(): Promise<number> {
       vault,
       config.linking.tokenLockTimeoutMs,
     ).run();
-    console.log(JSON.stringify({ ...result, key_id: vault.currentKeyId }));
+    const organizations = await reencryptOrganizationSecrets(
+      new OrganizationRepository(ds.getRepository(Organization)),
+      new OrganizationSecrets(config),
+    );
+    console.log(JSON.stringify({ ...result, organizations, key_id: vault.currentKeyId }));
     return 0;
   } finally {
     await ds.destroy();

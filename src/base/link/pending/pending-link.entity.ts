@@ -1,5 +1,7 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import type { Relation } from 'typeorm';
+import { BelongsToOrganization } from '../../../common/organizations/belongs-to-organization.js';
+import type { Organization } from '../../../common/organizations/organization.entity.js';
 import { Provider } from '../../entities/provider.entity.js';
 
 /**
@@ -17,6 +19,12 @@ export class PendingLink {
   @Index('uq_pending_links_code_hash', { unique: true })
   @Column({ name: 'code_hash', type: 'char', length: 64 })
   codeHash!: string;
+
+  @BelongsToOrganization('pending_links')
+  organization?: Relation<Organization>;
+
+  @Column({ name: 'organization_id', type: 'uuid' })
+  organizationId!: string;
 
   @Column({ name: 'ehr_user_id', type: 'varchar', length: 255 })
   ehrUserId!: string;

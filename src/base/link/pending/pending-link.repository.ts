@@ -5,6 +5,7 @@ import type { LinkGrant } from '../../../ingestors/auth/provider-auth.js';
 import { TokenVault } from '../../../ingestors/tokens/token-vault.js';
 
 export interface ParkInput {
+  readonly organizationId: string;
   readonly ehrUserId: string;
   readonly providerType: string;
   readonly grant: LinkGrant;
@@ -14,6 +15,7 @@ export interface ParkInput {
 
 /** A parked grant handed back once, with the patient it was started for. */
 export interface PendingGrant {
+  readonly organizationId: string;
   readonly ehrUserId: string;
   readonly providerType: string;
   readonly grant: LinkGrant;
@@ -23,6 +25,7 @@ export interface PendingGrant {
 
 interface PendingRow {
   id: string;
+  organization_id: string;
   ehr_user_id: string;
   external_user_id: string;
   legacy_user_id: string | null;
@@ -57,8 +60,9 @@ export class PendingLinkRepository {
     const [row] = await this.dataSource.query<{ expires_at: Date }[]>(
       `INSERT INTO pending_links (id, code_hash, ehr_user_id, provider_id, external_user_id, legacy_user_id,
                                   access_token_enc, refresh_token_enc, token_key_id, token_issued_at,
-                                  token_expires_in_s, granted_scopes, actor, expires_at)
-       SELECT $1, $2, $3, p.id, $5, $6, $7, $8, $9, now(), $10, $11, $12, now() + make_interval(secs => $13)
+                                  token_expires_in_s, granted_scopes, actor, expires_at, organization_id)
+       SELECT $1, $2, $3, p.id, $5, $6, $7, $8, $9, now(), $10, $11, $12, now() + make_interval(secs => $13),
+              $14
          FROM providers p WHERE p.provider_type = $4
        RETURNING expires_at`,
       [
@@ -75,6 +79,7 @@ export class PendingLinkRepository {
         [...tokens.scopes],
         input.actor,
         input.ttlS,
+        input.organizationId,
       ],
     );
     if (row === undefined) {
@@ -96,6 +101,7 @@ export class PendingLinkRepository {
       return undefined;
     }
     return {
+      organizationId: row.organization_id,
       ehrUserId: row.ehr_user_id,
       providerType,
       actor: row.actor,
