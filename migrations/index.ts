@@ -9,6 +9,7 @@ import { InboxDeadLetters1764400000000 } from './1764400000000-inbox-dead-letter
 import { SyncBackfillProgress1764500000000 } from './1764500000000-sync-backfill-progress.js';
 import { PatientMapping1764600000000 } from './1764600000000-patient-mapping.js';
 import { SyncRejectedRecords1764650000000 } from './1764650000000-sync-rejected-records.js';
+import { SyncRequests1764800000000 } from './1764800000000-sync-requests.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (no glob) so the same list loads under the test runner,
@@ -26,4 +27,5 @@ export const MIGRATIONS = [
   SyncBackfillProgress1764500000000,
   PatientMapping1764600000000,
   SyncRejectedRecords1764650000000,
+  SyncRequests1764800000000,
 ];

@@ -29,6 +29,8 @@ import { SyncStatusService } from './sync/sync-status.service.js';
 import { SyncController } from './sync/sync.controller.js';
 import { DeviceSyncTriggerService } from './sync/device-sync-trigger.service.js';
 import { ResyncRejectedService } from './sync/resync-rejected.service.js';
+import { SyncRequestService } from './sync/sync-request.service.js';
+import { SyncRequestsController } from './sync/sync-requests.controller.js';
 import { SupportedProviderPipe } from './supported-provider.pipe.js';
 import { PublishersModule } from '../publishers/publishers.module.js';
 import { PatientsController } from './patients/patients.controller.js';
@@ -48,6 +50,7 @@ import { PatientResolver } from './patients/patient-resolver.js';
   controllers: [
     ProvidersController,
     SyncController,
+    SyncRequestsController,
     LinkController,
     FailedInboxController,
     PatientsController,
@@ -62,6 +65,7 @@ import { PatientResolver } from './patients/patient-resolver.js';
     SyncStatusService,
     DeviceSyncTriggerService,
     ResyncRejectedService,
+    SyncRequestService,
     LinkStatusService,
     LinkStateService,
     LinkWriterRepository,
