@@ -31,6 +31,8 @@ import { DeviceSyncTriggerService } from './sync/device-sync-trigger.service.js'
 import { ResyncRejectedService } from './sync/resync-rejected.service.js';
 import { SyncRequestService } from './sync/sync-request.service.js';
 import { SyncRequestsController } from './sync/sync-requests.controller.js';
+import { BreakersController } from './breakers/breakers.controller.js';
+import { BreakersService } from './breakers/breakers.service.js';
 import { SupportedProviderPipe } from './supported-provider.pipe.js';
 import { PublishersModule } from '../publishers/publishers.module.js';
 import { PatientsController } from './patients/patients.controller.js';
@@ -51,6 +53,7 @@ import { PatientResolver } from './patients/patient-resolver.js';
     ProvidersController,
     SyncController,
     SyncRequestsController,
+    BreakersController,
     LinkController,
     FailedInboxController,
     PatientsController,
@@ -66,6 +69,7 @@ import { PatientResolver } from './patients/patient-resolver.js';
     DeviceSyncTriggerService,
     ResyncRejectedService,
     SyncRequestService,
+    BreakersService,
     LinkStatusService,
     LinkStateService,
     LinkWriterRepository,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKeyService } from '../../src/common/auth/api-key.service.js';
 import { QueueName } from '../../src/common/queue/queue-names.js';
+import { expectErrorBody, patientAuth } from './auth.helpers.js';
 import { newWithingsUser } from './linking.harness.js';
 import { eventually, linkAndBackfill, startPipeline, type PipelineHarness } from './sync-pipeline.harness.js';
 
@@ -119,14 +119,7 @@ describe('sync requests', { timeout: 180_000 }, () => {
   it('should refuse windows beyond the lookback, inverted windows and unknown data types with 400', async () => {
     const base = { ehr_user_id: link.ehrUserId, provider: 'withings' };
     const beyond = await post({ ...base, start: daysAgo(LOOKBACK_DAYS + 1) });
-    expect(beyond.status).toBe(400);
-    expect(Object.keys(beyond.body).sort()).toEqual([
-      'details',
-      'error',
-      'message',
-      'request_id',
-      'timestamp',
-    ]);
+    expectErrorBody(beyond, 400, 'validation_error');
     expect(beyond.body).toMatchObject({
       error: 'validation_error',
       message: 'Window beyond the lookback limit',
@@ -148,13 +141,9 @@ describe('sync requests', { timeout: 180_000 }, () => {
   it('should answer 404 for an unknown request and 403 to patient credentials', async () => {
     expect((await get('3f0e8a52-6c1b-4d0e-9d6f-0b8f1c2a7e41')).status).toBe(404);
     expect((await get('not-a-uuid')).status).toBe(400);
-    const { key } = await h.t.app
-      .get(ApiKeyService)
-      .create({ name: 'patient-app', role: 'patient', ehrUserId: link.ehrUserId });
-    const patient = { Authorization: `Bearer ${key}` };
+    const patient = await patientAuth(h.t, link.ehrUserId);
     const trigger = await post({ ehr_user_id: link.ehrUserId, provider: 'withings' }, patient);
-    expect(trigger.status).toBe(403);
-    expect(trigger.body).toMatchObject({ error: 'forbidden' });
+    expectErrorBody(trigger, 403, 'forbidden');
     expect((await get('3f0e8a52-6c1b-4d0e-9d6f-0b8f1c2a7e41', patient)).status).toBe(403);
   });
 });
