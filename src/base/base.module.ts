@@ -33,6 +33,8 @@ import { SyncRequestService } from './sync/sync-request.service.js';
 import { SyncRequestsController } from './sync/sync-requests.controller.js';
 import { BreakersController } from './breakers/breakers.controller.js';
 import { BreakersService } from './breakers/breakers.service.js';
+import { LinkSubscriptionsController } from './link/subscriptions/link-subscriptions.controller.js';
+import { LinkSubscriptionsApiService } from './link/subscriptions/link-subscriptions-api.service.js';
 import { SupportedProviderPipe } from './supported-provider.pipe.js';
 import { PublishersModule } from '../publishers/publishers.module.js';
 import { PatientsController } from './patients/patients.controller.js';
@@ -54,6 +56,7 @@ import { PatientResolver } from './patients/patient-resolver.js';
     SyncController,
     SyncRequestsController,
     BreakersController,
+    LinkSubscriptionsController,
     LinkController,
     FailedInboxController,
     PatientsController,
@@ -70,6 +73,7 @@ import { PatientResolver } from './patients/patient-resolver.js';
     ResyncRejectedService,
     SyncRequestService,
     BreakersService,
+    LinkSubscriptionsApiService,
     LinkStatusService,
     LinkStateService,
     LinkWriterRepository,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROVIDER_BREAKER } from '../../src/common/resilience/circuit-breaker.js';
 import { CircuitBreakerRegistry } from '../../src/common/resilience/circuit-breaker.registry.js';
 import { expectErrorBody, patientAuth } from './auth.helpers.js';
-import { startPipeline, type PipelineHarness } from './sync-pipeline.harness.js';
+import { callApi, startPipeline, type PipelineHarness } from './sync-pipeline.harness.js';
 
 type Body = Record<string, unknown>;
 interface Breaker {
@@ -16,14 +16,11 @@ interface Breaker {
 describe('breakers API', { timeout: 60_000 }, () => {
   let h: PipelineHarness;
 
-  const call = async (
+  const call = (
     method: string,
     path: string,
     headers: Record<string, string> = h.auth,
-  ): Promise<{ status: number; body: Body }> => {
-    const res = await fetch(`${h.base}/api/base/breakers/${path}`, { method, headers });
-    return { status: res.status, body: (await res.json()) as Body };
-  };
+  ): ReturnType<typeof callApi> => callApi(h, method, `/api/base/breakers/${path}`, headers);
   const listed = async (): Promise<Breaker[]> => (await call('GET', '')).body['breakers'] as Breaker[];
   const audits = (requestId: string): Promise<{ action: string; details: Body }[]> =>
     h.t.dataSource.query(`SELECT action, details FROM audit_events WHERE request_id = $1`, [requestId]);

@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueName } from '../../src/common/queue/queue-names.js';
 import { expectErrorBody, patientAuth } from './auth.helpers.js';
 import { newWithingsUser } from './linking.harness.js';
-import { eventually, linkAndBackfill, startPipeline, type PipelineHarness } from './sync-pipeline.harness.js';
+import {
+  callApi,
+  eventually,
+  linkAndBackfill,
+  startPipeline,
+  type PipelineHarness,
+} from './sync-pipeline.harness.js';
 
 const DAY_MS = 86_400_000;
 const LOOKBACK_DAYS = 3;
@@ -17,17 +23,10 @@ describe('sync requests', { timeout: 180_000 }, () => {
   let h: PipelineHarness;
   let link: { ehrUserId: string; linkId: number };
 
-  const post = (body: Body, auth = h.auth): Promise<{ status: number; body: Body }> =>
-    fetch(`${h.base}/api/base/sync/trigger/`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    }).then(async (r) => ({ status: r.status, body: (await r.json()) as Body }));
-  const get = (id: string, auth = h.auth): Promise<{ status: number; body: Body }> =>
-    fetch(`${h.base}/api/base/sync/requests/${id}/`, { headers: auth }).then(async (r) => ({
-      status: r.status,
-      body: (await r.json()) as Body,
-    }));
+  const post = (body: Body, auth = h.auth): ReturnType<typeof callApi> =>
+    callApi(h, 'POST', '/api/base/sync/trigger/', auth, body);
+  const get = (id: string, auth = h.auth): ReturnType<typeof callApi> =>
+    callApi(h, 'GET', `/api/base/sync/requests/${id}/`, auth);
   const settled = (id: string): Promise<Body> =>
     eventually(
       async () => {
