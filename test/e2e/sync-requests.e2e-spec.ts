@@ -81,6 +81,11 @@ describe('sync requests', { timeout: 180_000 }, () => {
       (j) => (j.data as { syncRequestId?: string }).syncRequestId === id,
     );
     expect(jobs).toHaveLength(2);
+    // Counted chunk by chunk as they were published: the jobs' own reports add up to the same.
+    const reported = jobs
+      .flatMap((j) => Object.values((j.returnvalue as { records: Record<string, number> }).records))
+      .reduce((a, b) => a + b, 0);
+    expect(done['records_published']).toBe(reported);
   });
 
   it('should return the queued request for the same link and window instead of queueing another', async () => {

@@ -63,7 +63,7 @@ export class UserSyncProcessor extends WorkerHost implements OnApplicationBootst
     }
     try {
       await this.progress.started(job);
-      const report = await this.sync.run(job.data, lease);
+      const report = await this.sync.run(job.data, lease, this.progress.chunkListener(job));
       if (report.backfill?.continues === true) {
         await this.jobs.continueSync(job.data, report.backfill.doneThrough, job.timestamp);
       }

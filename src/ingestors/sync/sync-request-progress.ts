@@ -4,7 +4,7 @@ import type { JobDataByQueue, QueueName } from '../../common/queue/queue-names.j
 import { isPermanent, waitBeforeRetry } from '../processors/job-failure.js';
 import { syncErrorCode } from './sync-errors.js';
 import { SyncRequestRepository } from './sync-request.repository.js';
-import type { SyncReport } from './sync.service.js';
+import type { ChunkListener, SyncReport } from './sync.service.js';
 
 type UserSyncJob = Job<JobDataByQueue[QueueName.UserSync]>;
 
@@ -12,9 +12,10 @@ type UserSyncJob = Job<JobDataByQueue[QueueName.UserSync]>;
 const DONE_SKIPS = new Set(['nothing to fetch yet']);
 
 /**
- * Reports a user-sync job's outcome to the on-demand sync request it belongs to (job data syncRequestId, carried
- * through continuations). One update per job: its chunks and records; the request ends with the job that finishes
- * the window, fails it for good, or finds the link unusable. Jobs of no request are left alone.
+ * Reports a user-sync job's progress to the on-demand sync request it belongs to (job data syncRequestId, carried
+ * through continuations): records and chunks after each published chunk, then the job's outcome; the request ends
+ * with the job that finishes the window, fails it for good, or finds the link unusable. Jobs of no request are left
+ * alone.
  */
 @Injectable()
 export class SyncRequestProgress {
@@ -27,16 +28,20 @@ export class SyncRequestProgress {
     }
   }
 
+  /** The listener SyncService calls after each published chunk; none for a job of no request. */
+  chunkListener(job: UserSyncJob): ChunkListener | undefined {
+    const id = job.data.syncRequestId;
+    return id === undefined ? undefined : (chunk) => this.requests.recordChunk(id, chunk);
+  }
+
   async finished(job: UserSyncJob, report: SyncReport): Promise<void> {
     const id = job.data.syncRequestId;
     if (id === undefined) {
       return;
     }
-    const records = Object.values(report.records).reduce((a, b) => a + b, 0);
     if (report.outcome === 'skipped') {
       const done = report.reason !== undefined && DONE_SKIPS.has(report.reason);
       await this.requests.record(id, {
-        records,
         finished: done ? 'completed' : 'failed',
         ...(done ? {} : { error: skipCode(report.reason) }),
       });
@@ -47,8 +52,8 @@ export class SyncRequestProgress {
       chunksTotal: report.fetches,
       continues: false,
     };
+    // The records were counted chunk by chunk.
     await this.requests.record(id, {
-      records,
       chunksDone: chunks.chunksDone,
       chunksTotal: chunks.chunksTotal,
       ...(chunks.continues ? {} : { finished: 'completed' }),
@@ -67,7 +72,6 @@ export class SyncRequestProgress {
     }
     const last = linkUnusable || isPermanent(err) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     await this.requests.record(id, {
-      records: 0,
       error: syncErrorCode(err),
       ...(last ? { finished: 'failed' } : {}),
     });

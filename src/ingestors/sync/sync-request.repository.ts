@@ -33,9 +33,8 @@ export interface NewSyncRequest {
   readonly requestId: string;
 }
 
-/** What one job of the request (the first, a retry or a continuation) adds to its progress. */
+/** What one job of the request (the first, a retry or a continuation) reports at its end. */
 export interface SyncRequestStep {
-  readonly records: number;
   readonly chunksDone?: number;
   readonly chunksTotal?: number;
   /** Set when the request is over with this job. */
@@ -127,28 +126,30 @@ export class SyncRequestRepository {
     );
   }
 
-  /** Adds one job's work: its records, the window's chunk progress, an error code, and the end when it is over. */
+  /** One chunk published: its records, and how far the window got. */
+  async recordChunk(id: string, chunk: { records: number; done: number; total: number }): Promise<void> {
+    await this.ds.query(
+      `UPDATE sync_requests SET records_published = records_published + $2, chunks_done = $3, chunks_total = $4,
+                                updated_at = now()
+        WHERE id = $1 AND status IN ('queued', 'running')`,
+      [id, chunk.records, chunk.done, chunk.total],
+    );
+  }
+
+  /** One job's end: the window's chunk progress, an error code, and the request's end when it is over. */
   async record(id: string, step: SyncRequestStep): Promise<void> {
     await this.ds.query(
       `UPDATE sync_requests
-          SET records_published = records_published + $2,
-              chunks_done = COALESCE($3, chunks_done),
-              chunks_total = COALESCE($4, chunks_total),
+          SET chunks_done = COALESCE($2, chunks_done),
+              chunks_total = COALESCE($3, chunks_total),
               jobs_run = jobs_run + 1,
-              errors = CASE WHEN $6::text IS NULL OR cardinality(errors) >= ${MAX_ERRORS} THEN errors
-                            ELSE array_append(errors, $6::text) END,
-              status = COALESCE($5, status),
-              finished_at = CASE WHEN $5::text IS NULL THEN finished_at ELSE now() END,
+              errors = CASE WHEN $5::text IS NULL OR cardinality(errors) >= ${MAX_ERRORS} THEN errors
+                            ELSE array_append(errors, $5::text) END,
+              status = COALESCE($4, status),
+              finished_at = CASE WHEN $4::text IS NULL THEN finished_at ELSE now() END,
               updated_at = now()
         WHERE id = $1 AND status IN ('queued', 'running')`,
-      [
-        id,
-        step.records,
-        step.chunksDone ?? null,
-        step.chunksTotal ?? null,
-        step.finished ?? null,
-        step.error ?? null,
-      ],
+      [id, step.chunksDone ?? null, step.chunksTotal ?? null, step.finished ?? null, step.error ?? null],
     );
   }
 }
