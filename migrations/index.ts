@@ -10,6 +10,7 @@ import { SyncBackfillProgress1764500000000 } from './1764500000000-sync-backfill
 import { PatientMapping1764600000000 } from './1764600000000-patient-mapping.js';
 import { SyncRejectedRecords1764650000000 } from './1764650000000-sync-rejected-records.js';
 import { Organizations1764700000000 } from './1764700000000-organizations.js';
+import { SyncRequests1764800000000 } from './1764800000000-sync-requests.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (no glob) so the same list loads under the test runner,
@@ -28,4 +29,5 @@ export const MIGRATIONS = [
   PatientMapping1764600000000,
   SyncRejectedRecords1764650000000,
   Organizations1764700000000,
+  SyncRequests1764800000000,
 ];

@@ -29,6 +29,12 @@ import { SyncStatusService } from './sync/sync-status.service.js';
 import { SyncController } from './sync/sync.controller.js';
 import { DeviceSyncTriggerService } from './sync/device-sync-trigger.service.js';
 import { ResyncRejectedService } from './sync/resync-rejected.service.js';
+import { SyncRequestService } from './sync/sync-request.service.js';
+import { SyncRequestsController } from './sync/sync-requests.controller.js';
+import { BreakersController } from './breakers/breakers.controller.js';
+import { BreakersService } from './breakers/breakers.service.js';
+import { LinkSubscriptionsController } from './link/subscriptions/link-subscriptions.controller.js';
+import { LinkSubscriptionsApiService } from './link/subscriptions/link-subscriptions-api.service.js';
 import { SupportedProviderPipe } from './supported-provider.pipe.js';
 import { PublishersModule } from '../publishers/publishers.module.js';
 import { OrganizationPublishersModule } from '../publishers/organizations/organization-publishers.module.js';
@@ -53,6 +59,9 @@ import { OrganizationView } from './organizations/organization-view.js';
   controllers: [
     ProvidersController,
     SyncController,
+    SyncRequestsController,
+    BreakersController,
+    LinkSubscriptionsController,
     LinkController,
     FailedInboxController,
     PatientsController,
@@ -68,6 +77,9 @@ import { OrganizationView } from './organizations/organization-view.js';
     SyncStatusService,
     DeviceSyncTriggerService,
     ResyncRejectedService,
+    SyncRequestService,
+    BreakersService,
+    LinkSubscriptionsApiService,
     LinkStatusService,
     LinkStateService,
     LinkWriterRepository,

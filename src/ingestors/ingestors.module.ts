@@ -25,6 +25,8 @@ import { syncMetricProviders } from './sync/sync-metrics.js';
 import { SyncService } from './sync/sync.service.js';
 import { PatientGate } from './sync/patient-gate.js';
 import { RejectedRecordsRepository } from './sync/rejected-records.repository.js';
+import { SyncRequestRepository } from './sync/sync-request.repository.js';
+import { SyncRequestProgress } from './sync/sync-request-progress.js';
 import { PatientStateRepository } from './sync/patient-state.repository.js';
 import { LinkTokenRepository } from './tokens/link-token.repository.js';
 import { TokenService } from './tokens/token.service.js';
@@ -72,6 +74,8 @@ const DATA_ADAPTERS = [WithingsData, GoogleHealthData];
     PatientGate,
     PatientStateRepository,
     RejectedRecordsRepository,
+    SyncRequestRepository,
+    SyncRequestProgress,
     ...syncMetricProviders,
   ],
   exports: [
@@ -88,6 +92,8 @@ const DATA_ADAPTERS = [WithingsData, GoogleHealthData];
     SyncLinkRepository,
     SyncService,
     DeviceSyncService,
+    SyncRequestRepository,
+    SyncRequestProgress,
   ],
 })
 export class IngestorsModule {}

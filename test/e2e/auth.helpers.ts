@@ -1,5 +1,6 @@
 import type supertest from 'supertest';
 import { expect } from 'vitest';
+import { ApiKeyService } from '../../src/common/auth/api-key.service.js';
 import type { TestApp } from '../support/app.js';
 
 /** OIDC settings every app verifying the LocalIssuer's tokens needs besides OIDC_ISSUER. */
@@ -53,4 +54,25 @@ export function normalized(res: supertest.Response, id: string): object {
     timestamp: null,
     request_id: null,
   };
+}
+
+/** An error answer in the API's shape: {error, message, details, timestamp, request_id} with this status. */
+export function expectErrorBody(
+  res: { status: number; body: unknown },
+  status: number,
+  error?: string,
+): void {
+  expect(res.status).toBe(status);
+  expect(Object.keys(res.body as object).sort()).toEqual(ERROR_KEYS);
+  if (error !== undefined) {
+    expect(res.body).toMatchObject({ error });
+  }
+}
+
+/** The Authorization header of a new patient API key for this user. */
+export async function patientAuth(t: TestApp, ehrUserId: string): Promise<{ Authorization: string }> {
+  const { key } = await t.app
+    .get(ApiKeyService)
+    .create({ name: `patient-${ehrUserId}`, role: 'patient', ehrUserId });
+  return { Authorization: `Bearer ${key}` };
 }

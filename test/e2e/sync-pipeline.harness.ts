@@ -226,3 +226,19 @@ export async function linkAndBackfill(
   await eventually(() => linkIdle(h, linkId), 'the initial backfill', timeoutMs);
   return { ehrUserId, linkId };
 }
+
+/** One JSON API call to the harness's service, with the service credential unless other headers are given. */
+export async function callApi(
+  h: PipelineHarness,
+  method: string,
+  path: string,
+  headers: Record<string, string> = h.auth,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${h.base}${path}`, {
+    method,
+    headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}

@@ -29,6 +29,8 @@ const DESCRIPTIONS: Readonly<Record<number, string>> = {
   404: 'Not found (also returned for patients the caller may not see)',
   406: 'Unsupported API version in the Accept header',
   413: 'Request body too large',
+  409: 'Conflict with the current state (e.g. the link is not active)',
+  502: 'The provider answered with an error or could not be reached',
   503: 'A dependency is unavailable',
 };
 

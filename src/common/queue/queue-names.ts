@@ -24,7 +24,14 @@ export const ALL_QUEUES: readonly QueueName[] = Object.values(QueueName);
  * Also the deduplication key of a user sync (with the link): each schedule has its own strategy, so a queued sync
  * of one schedule never swallows another's (a waiting nightly job used to drop the weekly reconciliation).
  */
-export type SyncStrategy = 'realtime' | 'incremental' | 'initial' | 'nightly' | 'weekly' | 'resync';
+export type SyncStrategy =
+  | 'realtime'
+  | 'incremental'
+  | 'initial'
+  | 'nightly'
+  | 'weekly'
+  | 'resync'
+  | 'on_demand';
 
 /**
  * Job payloads, per queue. They carry ids and time windows only: a job never holds a health value, because
@@ -40,6 +47,8 @@ export interface JobDataByQueue {
     readonly windowStart?: string;
     readonly windowEnd?: string;
     readonly requestId?: string;
+    /** An on-demand sync (sync_requests.id): its jobs, continuations included, report their progress to it. */
+    readonly syncRequestId?: string;
   };
   [QueueName.DeviceSync]: { readonly linkId: number; readonly requestId?: string };
   [QueueName.LinkMaintenance]: {
@@ -60,6 +69,8 @@ export const PRIORITY: Readonly<Record<SyncStrategy, number>> = {
   initial: 4,
   // A re-sync of refused records' windows, asked for by the EHR after the patient consented.
   resync: 4,
+  // A window an operator or the EHR asked for (POST /api/base/sync/trigger/).
+  on_demand: 4,
   nightly: 5,
   weekly: 6,
 };

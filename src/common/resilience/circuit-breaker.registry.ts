@@ -88,11 +88,18 @@ export class CircuitBreakerRegistry implements OnModuleDestroy {
   }
 
   /** Every breaker registered in this process, in registration order, with its shared state from Redis. */
-  async states(): Promise<BreakerStateInfo[]> {
-    const names = [...this.breakers.keys()];
+  states(): Promise<BreakerStateInfo[]> {
+    return this.statesOf([...this.breakers.keys()]);
+  }
+
+  /**
+   * The shared state of these breakers, registered in this process or not (an API process never calls the
+   * providers, yet an operator asks it about their breakers); a breaker without a key in Redis is closed.
+   */
+  async statesOf(names: readonly string[]): Promise<BreakerStateInfo[]> {
     const pipeline = this.redis.client.pipeline().time();
-    for (const breaker of this.breakers.values()) {
-      pipeline.hmget(breaker.key, 'state', 'failures', 'successes', 'opened_at', 'open_until');
+    for (const name of names) {
+      pipeline.hmget(this.keyOf(name), 'state', 'failures', 'successes', 'opened_at', 'open_until');
     }
     const replies = await pipeline.exec();
     if (replies === null) {
@@ -109,12 +116,29 @@ export class CircuitBreakerRegistry implements OnModuleDestroy {
     return names.map((name, i) => toInfo(name, values[i + 1] as (string | null)[], now));
   }
 
+  /** Names of the breakers with state in Redis under this deployment's prefix (any process may have made them). */
+  async storedNames(): Promise<string[]> {
+    const prefix = this.redis.key('breaker', '');
+    const names: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 200);
+      cursor = next;
+      names.push(...keys.map((k) => k.slice(prefix.length)));
+    } while (cursor !== '0');
+    return names;
+  }
+
+  private keyOf(name: string): string {
+    return this.breakers.get(name)?.key ?? this.redis.key('breaker', name);
+  }
+
   /**
    * Closes the breaker for every process (administrative override): its counts are dropped and calls flow
    * again at once. Works for any name under this deployment's prefix, registered here or not.
    */
   async forceClose(name: string): Promise<void> {
-    await this.redis.client.del(this.breakers.get(name)?.key ?? this.redis.key('breaker', name));
+    await this.redis.client.del(this.keyOf(name));
     this.gauge.set({ breaker: name }, GAUGE_VALUE.closed);
     this.logger.warn(`Circuit breaker '${name}' force-closed`);
   }

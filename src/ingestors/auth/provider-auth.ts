@@ -93,6 +93,17 @@ export interface SubscriptionRepair {
 
 export const NO_REPAIR: SubscriptionRepair = { added: [], replaced: [], removed: [] };
 
+/** A user's subscriptions as the provider has them, by subscription name; never the callback URLs (they hold secrets). */
+export interface SubscriptionView {
+  /** per_user: each user is subscribed (Withings); project: one subscriber for every user, nothing per link. */
+  readonly scope: 'per_user' | 'project';
+  /** current: on our callback URL; outdated: on an old one of ours (a rotated secret); missing: not subscribed. */
+  readonly subscriptions: readonly {
+    readonly name: string;
+    readonly status: 'current' | 'outdated' | 'missing';
+  }[];
+}
+
 /** Per-user notification subscriptions (Withings notify). Providers with project-level subscribers do nothing here. */
 export abstract class ProviderNotifications {
   abstract readonly type: string;
@@ -102,6 +113,9 @@ export abstract class ProviderNotifications {
    * at an outdated callback URL to the current one. Idempotent.
    */
   abstract ensureSubscriptions(accessToken: string): Promise<SubscriptionRepair>;
+
+  /** The user's subscriptions and whether each is whole, without changing anything. */
+  abstract listSubscriptions(accessToken: string): Promise<SubscriptionView>;
 
   /** Removes every subscription of this user that points at us. */
   abstract unsubscribeAll(accessToken: string): Promise<void>;

@@ -1,7 +1,12 @@
 import type { DataType } from '../../common/domain/data-type.js';
 import type { NotificationIntent, NotificationPayload } from '../../common/domain/notification.js';
 import { Injectable } from '@nestjs/common';
-import { NO_REPAIR, ProviderNotifications, type SubscriptionRepair } from '../auth/provider-auth.js';
+import {
+  NO_REPAIR,
+  ProviderNotifications,
+  type SubscriptionRepair,
+  type SubscriptionView,
+} from '../auth/provider-auth.js';
 import { FITBIT } from './fitbit.descriptor.js';
 
 /**
@@ -15,6 +20,10 @@ export class GoogleHealthNotifications extends ProviderNotifications {
 
   ensureSubscriptions(): Promise<SubscriptionRepair> {
     return Promise.resolve(NO_REPAIR);
+  }
+
+  listSubscriptions(): Promise<SubscriptionView> {
+    return Promise.resolve({ scope: 'project', subscriptions: [] });
   }
 
   unsubscribeAll(): Promise<void> {

@@ -66,6 +66,22 @@ export class LinkJobs {
   }
 
   /**
+   * The first job of an on-demand sync request. Not deduplicated per strategy like requestSync: each request has
+   * its own window and progress, and the request table already folds identical running requests into one.
+   */
+  requestOnDemand(
+    linkId: number,
+    syncRequestId: string,
+    extra: Omit<UserSyncData, 'linkId' | 'strategy' | 'syncRequestId'>,
+  ): Promise<{ id?: string | undefined }> {
+    return this.syncs.add(
+      'on_demand',
+      { linkId, strategy: 'on_demand', syncRequestId, ...extra },
+      { priority: PRIORITY.on_demand, jobId: `link-${linkId}.on_demand.${syncRequestId}` },
+    );
+  }
+
+  /**
    * The next part of a sync whose window was longer than one job's chunk budget: the same job data (the window is
    * re-planned and resumes from the progress in sync_states), queued behind the work already waiting, so other
    * links' syncs interleave. Not deduplicated with the strategy's requests: a newer request must not replace it.

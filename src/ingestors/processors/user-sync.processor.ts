@@ -10,6 +10,7 @@ import { describe, SyncService, type SyncReport } from '../sync/sync.service.js'
 import { delayJob, isLinkUnusable, settleFailure } from './job-failure.js';
 import { STALLED_JOBS, throttledWorkerErrorLog } from './worker-errors.js';
 import { syncErrorCode } from '../sync/sync-errors.js';
+import { SyncRequestProgress } from '../sync/sync-request-progress.js';
 
 type UserSyncJob = Job<JobDataByQueue[QueueName.UserSync]>;
 
@@ -36,6 +37,7 @@ export class UserSyncProcessor extends WorkerHost implements OnApplicationBootst
     private readonly lock: LinkLock,
     private readonly links: SyncLinkRepository,
     private readonly jobs: LinkJobs,
+    private readonly progress: SyncRequestProgress,
   ) {
     super();
   }
@@ -60,15 +62,18 @@ export class UserSyncProcessor extends WorkerHost implements OnApplicationBootst
       return delayJob(job, token, LINK_BUSY_WAIT_MS);
     }
     try {
-      const report = await this.sync.run(job.data, lease);
+      await this.progress.started(job);
+      const report = await this.sync.run(job.data, lease, this.progress.chunkListener(job));
       if (report.backfill?.continues === true) {
         await this.jobs.continueSync(job.data, report.backfill.doneThrough, job.timestamp);
       }
       if (report.resyncAt !== undefined) {
         await this.jobs.requestSync(job.data.linkId, 'realtime', {}, report.resyncAt.getTime() - Date.now());
       }
+      await this.progress.finished(job, report);
       return report;
     } catch (err) {
+      await this.progress.failed(job, err, isLinkUnusable(err));
       if (isLinkUnusable(err)) {
         const code = syncErrorCode(err);
         await this.links.markFailed(job.data.linkId, job.data.dataTypes ?? [], code);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ProviderAdapters } from '../auth/provider-adapters.js';
-import type { SubscriptionRepair } from '../auth/provider-auth.js';
+import type { ProviderNotifications, SubscriptionRepair, SubscriptionView } from '../auth/provider-auth.js';
 import { LinkNotUsableError, TokenService } from '../tokens/token.service.js';
 import { LinkTokenRepository } from '../tokens/link-token.repository.js';
 
@@ -17,15 +17,25 @@ export class LinkSubscriptionsService {
     private readonly adapters: ProviderAdapters,
   ) {}
 
-  async ensure(linkId: number): Promise<SubscriptionRepair & { readonly provider: string }> {
+  ensure(linkId: number): Promise<SubscriptionRepair & { readonly provider: string }> {
+    return this.withProvider(linkId, (n, token) => n.ensureSubscriptions(token));
+  }
+
+  /** What the provider has for the link, changing nothing (GET …/subscriptions/). */
+  show(linkId: number): Promise<SubscriptionView & { readonly provider: string }> {
+    return this.withProvider(linkId, (n, token) => n.listSubscriptions(token));
+  }
+
+  private async withProvider<T>(
+    linkId: number,
+    call: (notifications: ProviderNotifications, token: string) => Promise<T>,
+  ): Promise<T & { readonly provider: string }> {
     const row = await this.rows.find(linkId);
     if (row === undefined) {
       throw new LinkNotUsableError(linkId, 'missing');
     }
     const notifications = this.adapters.notificationsFor(row.providerType);
-    const repair = await this.tokens.withAccessToken(linkId, (token) =>
-      notifications.ensureSubscriptions(token),
-    );
-    return { ...repair, provider: row.providerType };
+    const result = await this.tokens.withAccessToken(linkId, (token) => call(notifications, token));
+    return { ...result, provider: row.providerType };
   }
 }

@@ -182,3 +182,16 @@ export function splitDeferred(
     ? { finished }
     : { finished, resyncAt: new Date(hourStart + HOUR_MS + OVERLAP_MS + RESYNC_MARGIN_MS) };
 }
+
+/** From the earliest start to the latest end of the plan's fetches of one data type. */
+export function spanOf(plan: readonly PlannedFetch[], type: DataType): TimeWindow {
+  const mine = plan.filter((p) => p.dataTypes.includes(type));
+  return {
+    start: new Date(Math.min(...mine.map((p) => p.window.start.getTime()))),
+    end: latestEnd(mine),
+  };
+}
+
+export function latestEnd(plan: readonly PlannedFetch[]): Date {
+  return new Date(Math.max(...plan.map((p) => p.window.end.getTime())));
+}

@@ -15,13 +15,16 @@ import { LeaseLostError, type LeaseFence } from './link-lock.js';
 import { SyncLinkRepository, type SyncLink } from './sync-link.repository.js';
 import { SYNC_METRIC } from './sync-metrics.js';
 import { publishSlices, sliceBackfill, type ChunkStep } from './backfill-plan.js';
-import { planSync, splitDeferred, type PlannedFetch } from './sync-plan.js';
+import { latestEnd, planSync, spanOf, splitDeferred } from './sync-plan.js';
 import { syncErrorCode } from './sync-errors.js';
 import { countRefused, FHIR_REJECTED, refusalsOf, type RefusalTally } from './refused-records.js';
 import { RejectedRecordsRepository } from './rejected-records.repository.js';
 import { PatientGate } from './patient-gate.js';
 
 export type UserSyncJob = JobDataByQueue[QueueName.UserSync];
+
+/** Told after each chunk is published for good: its place in its window and the records it held. */
+export type ChunkListener = (chunk: { done: number; total: number; records: number }) => Promise<void>;
 
 export interface SyncReport {
   readonly linkId: number;
@@ -80,7 +83,12 @@ export class SyncService {
     @InjectMetric(SYNC_METRIC.jheRejected) private readonly jheRejected: Counter,
   ) {}
 
-  async run(job: UserSyncJob, lease: LeaseFence, now = new Date()): Promise<SyncReport> {
+  async run(
+    job: UserSyncJob,
+    lease: LeaseFence,
+    onChunk?: ChunkListener,
+    now = new Date(),
+  ): Promise<SyncReport> {
     const found = await this.links.find(job.linkId);
     if (found?.status !== 'active') {
       return skipped(job.linkId, `link ${found === undefined ? 'gone' : found.status}`);
@@ -127,7 +135,7 @@ export class SyncService {
     });
     await this.links.markRunning(link.id, planned, now);
     try {
-      const published = await this.fetchAndPublish(link, adapter, slice.steps, lease);
+      const published = await this.fetchAndPublish(link, adapter, slice.steps, lease, onChunk);
       const last = slice.steps.at(-1);
       const report: SyncReport =
         slice.chunksTotal > slice.steps.length && last !== undefined
@@ -191,6 +199,7 @@ export class SyncService {
     adapter: ProviderData,
     steps: readonly ChunkStep[],
     lease: LeaseFence,
+    onChunk: ChunkListener | undefined,
   ): Promise<SyncReport> {
     const ctx = dataContext(link, this.tokens);
     const records: Record<string, number> = {};
@@ -222,6 +231,7 @@ export class SyncService {
           chunksTotal: total,
         });
       }
+      await onChunk?.({ done, total, records: fetched.length });
     }
     this.logger.log(
       {
@@ -274,19 +284,6 @@ function explicitWindow(job: UserSyncJob): Partial<TimeWindow> {
     ...(job.windowStart === undefined ? {} : { start: new Date(job.windowStart) }),
     ...(job.windowEnd === undefined ? {} : { end: new Date(job.windowEnd) }),
   };
-}
-
-/** From the earliest start to the latest end of the plan's fetches of one data type. */
-function spanOf(plan: readonly PlannedFetch[], type: DataType): TimeWindow {
-  const mine = plan.filter((p) => p.dataTypes.includes(type));
-  return {
-    start: new Date(Math.min(...mine.map((p) => p.window.start.getTime()))),
-    end: latestEnd(mine),
-  };
-}
-
-function latestEnd(plan: readonly PlannedFetch[]): Date {
-  return new Date(Math.max(...plan.map((p) => p.window.end.getTime())));
 }
 
 function skipped(linkId: number, reason: string): SyncReport {

@@ -1,4 +1,4 @@
-import type { SubscriptionRepair } from '../auth/provider-auth.js';
+import type { SubscriptionRepair, SubscriptionView } from '../auth/provider-auth.js';
 import type { NotifyProfile } from './withings-api.client.js';
 
 /** The notify categories (research A3): weight, temperature, BP/HR/SpO2, activity, sleep, user events (46: unlink/delete), ECG, HRV. */
@@ -29,5 +29,24 @@ export function planWithingsRepair(
     replaced: replaced.map(String),
     removed: [...staleApplis].filter((a) => !(replaced as number[]).includes(a)).map(String),
     revoke,
+  };
+}
+
+/** Each appli we subscribe and where it stands: on the current URL, only on an old one of ours, or not at all. */
+export function viewWithingsSubscriptions(
+  existing: readonly NotifyProfile[],
+  current: string,
+  ours: (callbackurl: string) => boolean,
+): SubscriptionView {
+  const status = (appli: number): 'current' | 'outdated' | 'missing' => {
+    const mine = existing.filter((p) => p.appli === appli && ours(p.callbackurl));
+    if (mine.some((p) => p.callbackurl === current)) {
+      return 'current';
+    }
+    return mine.length > 0 ? 'outdated' : 'missing';
+  };
+  return {
+    scope: 'per_user',
+    subscriptions: WITHINGS_APPLIS.map((appli) => ({ name: String(appli), status: status(appli) })),
   };
 }

@@ -1,12 +1,17 @@
 import type { NotificationIntent, NotificationPayload } from '../../common/domain/notification.js';
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
-import { ProviderCallError, ProviderNotifications, type SubscriptionRepair } from '../auth/provider-auth.js';
+import {
+  ProviderCallError,
+  ProviderNotifications,
+  type SubscriptionRepair,
+  type SubscriptionView,
+} from '../auth/provider-auth.js';
 import { ProviderGate } from '../resilience/provider-gate.js';
 import { WITHINGS } from './withings.descriptor.js';
 import { WithingsApiClient } from './withings-api.client.js';
 import { interpretWithings } from './withings-intent.js';
-import { planWithingsRepair } from './withings-subscription-plan.js';
+import { planWithingsRepair, viewWithingsSubscriptions } from './withings-subscription-plan.js';
 
 /**
  * Withings notify subscriptions, one per user and appli, pointing at a callback URL whose path carries
@@ -71,6 +76,14 @@ export class WithingsNotifications extends ProviderNotifications {
       );
     }
     return { added: plan.added, replaced: plan.replaced, removed: plan.removed };
+  }
+
+  async listSubscriptions(accessToken: string): Promise<SubscriptionView> {
+    const callbackurl = this.callbackUrl();
+    const existing = await this.gated('notify.list', () =>
+      this.api.listSubscriptions(accessToken, this.signal()),
+    );
+    return viewWithingsSubscriptions(existing, callbackurl, (url) => this.isOurs(url));
   }
 
   async unsubscribeAll(accessToken: string): Promise<void> {
