@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ORGANIZATION_ID } from '../../src/common/organizations/organization.entity.js';
 import { createLink, createUser, newEhrUserId } from '../support/fixtures.js';
 import { startLinkingHarness, type LinkingHarness } from './linking.harness.js';
-import { EXISTING_PATIENT_ROUTES, type PatientRoute } from './patient-routes.js';
+import { EXISTING_PATIENT_ROUTES, SERVICE_PATIENT_ROUTES, type PatientRoute } from './patient-routes.js';
 import { call, createOrganization, keyFor, type Auth, type OrgService } from './organizations.harness.js';
 
 const SECRET = `s3cret-${randomBytes(8).toString('hex')}`;
@@ -174,6 +174,7 @@ describe('organizations API', () => {
 
 const PATIENT_ROUTES: readonly PatientRoute[] = [
   ...EXISTING_PATIENT_ROUTES,
+  ...SERVICE_PATIENT_ROUTES,
   { name: 'patient mapping (GET)', method: 'GET', path: (u) => `/api/base/patients/${u}/` },
   { name: 'patient mapping (DELETE)', method: 'DELETE', path: (u) => `/api/base/patients/${u}/` },
 ];
@@ -221,6 +222,20 @@ describe('organization scope of every patient route', () => {
       expect(JSON.stringify(scrub(await ask(unknown))).replaceAll(unknown, b)).toBe(
         JSON.stringify(scrub(other)),
       );
+    }
+  });
+
+  it("should answer 404 for another organization's sync request, as for an unknown one", async () => {
+    const [request] = await h.t.dataSource.query<{ id: string }[]>(
+      `INSERT INTO sync_requests (link_id, ehr_user_id, provider, data_types, window_start, window_end)
+       SELECT l.id, u.ehr_user_id, 'withings', 'weight', now() - interval '1 day', now()
+         FROM provider_links l JOIN ehr_users u ON u.id = l.user_id WHERE u.ehr_user_id = $1
+       RETURNING id`,
+      [b],
+    );
+    for (const auth of [h.auth, otherAuth]) {
+      const res = await call(s, auth, 'GET', `/api/base/sync/requests/${request!.id}/`);
+      expect(res).toMatchObject({ status: 404, body: { error: 'not_found' } });
     }
   });
 

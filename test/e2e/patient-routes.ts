@@ -20,3 +20,20 @@ export const EXISTING_PATIENT_ROUTES: readonly PatientRoute[] = [
     body: (u) => ({ ehr_user_id: u, provider: 'withings' }),
   },
 ];
+
+/** Service-only routes about one patient (403 to patient credentials): they must 404 across organizations. */
+export const SERVICE_PATIENT_ROUTES: readonly PatientRoute[] = [
+  {
+    name: 'sync trigger',
+    method: 'POST',
+    path: () => '/api/base/sync/trigger/',
+    body: (u) => ({ ehr_user_id: u, provider: 'withings' }),
+  },
+  { name: 'resync rejected', method: 'POST', path: (u) => `/api/base/sync/${u}/withings/resync-rejected/` },
+  { name: 'subscriptions', method: 'GET', path: (u) => `/api/base/links/${u}/withings/subscriptions/` },
+  {
+    name: 'subscriptions repair',
+    method: 'POST',
+    path: (u) => `/api/base/links/${u}/withings/subscriptions/repair/`,
+  },
+];

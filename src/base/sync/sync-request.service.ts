@@ -78,8 +78,8 @@ export class SyncRequestService {
     return { ...toDto(request), deduplicated: !created, clamped };
   }
 
-  async find(id: string): Promise<SyncRequestDto> {
-    const request = await this.requests.find(id);
+  async find(principal: Principal, id: string): Promise<SyncRequestDto> {
+    const request = await this.requests.find(id, principal.organizationId);
     if (request === undefined) {
       throw new NotFoundError(`Sync request ${id} not found`);
     }

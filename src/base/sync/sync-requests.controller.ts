@@ -54,7 +54,10 @@ export class SyncRequestsController {
   })
   @ApiOkResponse({ type: SyncRequestDto })
   @ApiErrorResponses(400, 401, 403, 404)
-  find(@Param() params: SyncRequestParams): Promise<SyncRequestDto> {
-    return this.requests.find(params.id);
+  find(
+    @Param() params: SyncRequestParams,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<SyncRequestDto> {
+    return this.requests.find(principal, params.id);
   }
 }

@@ -109,11 +109,18 @@ export class SyncRequestRepository {
     return { request: toRequest(found), created: false };
   }
 
-  async find(id: string): Promise<SyncRequest | undefined> {
+  /** The request, when its patient belongs to the organization: another organization's is as unknown. */
+  async find(id: string, organizationId: string): Promise<SyncRequest | undefined> {
     if (!UUID.test(id)) {
       return undefined;
     }
-    const rows = await this.ds.query<Row[]>(`SELECT * FROM sync_requests WHERE id = $1`, [id]);
+    const rows = await this.ds.query<Row[]>(
+      `SELECT r.* FROM sync_requests r
+         JOIN provider_links l ON l.id = r.link_id
+         JOIN ehr_users u ON u.id = l.user_id
+        WHERE r.id = $1 AND u.organization_id = $2`,
+      [id, organizationId],
+    );
     return rows[0] === undefined ? undefined : toRequest(rows[0]);
   }
 
