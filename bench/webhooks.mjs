@@ -72,7 +72,8 @@ async function main() {
     }
     await db.connect();
     await db.query(
-      `WITH u AS (INSERT INTO ehr_users (ehr_user_id) VALUES ('bench-user') RETURNING id)
+      `WITH u AS (INSERT INTO ehr_users (ehr_user_id, organization_id)
+                  SELECT 'bench-user', id FROM organizations WHERE slug = 'default' RETURNING id)
        INSERT INTO provider_links (user_id, provider_id, external_user_id, status)
        SELECT u.id, p.id, $1, 'active' FROM u, providers p WHERE p.provider_type = 'withings'`,
       [userid],

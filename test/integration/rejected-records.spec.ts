@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DEFAULT_ORGANIZATION_ID } from '../../src/common/organizations/organization.entity.js';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { RejectedRecordsRepository } from '../../src/ingestors/sync/rejected-records.repository.js';
 
@@ -30,8 +31,8 @@ describe(RejectedRecordsRepository.name, () => {
     await ds.initialize();
     repo = new RejectedRecordsRepository(ds);
     const [user] = await ds.query<{ id: string }[]>(
-      `INSERT INTO ehr_users (ehr_user_id) VALUES ($1) RETURNING id`,
-      [`rej-${randomBytes(4).toString('hex')}`],
+      `INSERT INTO ehr_users (ehr_user_id, organization_id) VALUES ($1, $2) RETURNING id`,
+      [`rej-${randomBytes(4).toString('hex')}`, DEFAULT_ORGANIZATION_ID],
     );
     const [link] = await ds.query<{ id: number }[]>(
       `INSERT INTO provider_links (user_id, provider_id, external_user_id) VALUES ($1, 1, $2) RETURNING id`,
