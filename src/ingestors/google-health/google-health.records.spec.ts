@@ -11,7 +11,7 @@ const ctx: ParseContext = {
 };
 const base = { provider: 'fitbit', patient };
 
-/** Literal wire shapes from research §2 (int64 as strings, doubles as numbers, offsets as durations). */
+/** Literal wire shapes as the Google Health API sends them: int64 as strings, doubles as numbers, offsets as durations. */
 describe('Google Health wire → records', () => {
   it('should read a named steps interval with its offset and matched device', () => {
     const point = {

@@ -1,7 +1,7 @@
 import type { SubscriptionRepair, SubscriptionView } from '../auth/provider-auth.js';
 import type { NotifyProfile } from './withings-api.client.js';
 
-/** The notify categories (research A3): weight, temperature, BP/HR/SpO2, activity, sleep, user events (46: unlink/delete), ECG, HRV. */
+/** The Withings notify categories (appli values): weight, temperature, BP/HR/SpO2, activity, sleep, user events (46: unlink/delete), ECG, HRV. */
 export const WITHINGS_APPLIS = [1, 2, 4, 16, 44, 46, 54, 62] as const;
 
 export interface WithingsRepairPlan extends SubscriptionRepair {

@@ -5,7 +5,7 @@ type Field = keyof WithingsNotificationDto;
 const DIGITS = /^\d{1,20}$/;
 
 /**
- * The rules of WithingsNotificationDto, checked by hand: field, pattern (undefined: any string up to 128
+ * The rules of WithingsNotificationDto, checked by hand: field, pattern (undefined: every string up to 128
  * characters), required, and whether a JSON number is taken as its string (the DTO's asString transform).
  * withings-notification.parse.spec.ts holds both to the same verdicts.
  */

@@ -8,6 +8,7 @@ import {
   type FhirAuthKind,
   type TargetKind,
 } from '../../../common/organizations/organization.entity.js';
+import { FHIR_ID_PATTERN } from '../../../common/domain/fhir-id.js';
 
 const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const SLUG_MESSAGE = 'Must be 1-64 lowercase letters, digits and -, starting with a letter or digit.';
@@ -104,7 +105,7 @@ export class UpdateOrganizationDto {
 
   @ApiPropertyOptional({ example: '70001', description: 'target jhe: the data source (Device) id' })
   @IsOptional()
-  @Matches(/^[A-Za-z0-9\-.]{1,64}$/, { message: 'Must be 1-64 letters, digits, - and .' })
+  @Matches(FHIR_ID_PATTERN, { message: 'Must be a FHIR id: 1-64 letters, digits, - and .' })
   jhe_data_source_id?: string;
 }
 

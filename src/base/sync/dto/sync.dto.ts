@@ -58,7 +58,7 @@ export class RejectedRecordsDto {
     enum: ['consent_missing', 'jhe_rejected'],
     example: 'consent_missing',
     description:
-      'consent_missing: JHE answered 403 (no consent for the scope); jhe_rejected: any other refusal',
+      'consent_missing: JHE answered 403 (no consent for the scope); jhe_rejected: every other refusal',
   })
   reason!: string;
 }
